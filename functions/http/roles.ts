@@ -1,0 +1,4 @@
+// Lambda of the 'roles' route group (routes in functions/routes/).
+import { apiHandler } from './api';
+
+export const handler = apiHandler([]);

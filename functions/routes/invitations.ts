@@ -1,0 +1,3 @@
+// Routes: invitations (issue 3).
+
+export const invitationRoutes = [];

@@ -1,0 +1,49 @@
+// Key builders: the only place that knows key shapes. Every id reaching here has been validated
+// (functions/domain/ids.ts: no '#', bounded length), so keys cannot collide across entities.
+
+export const keys = {
+  org: (orgId: string) => ({ PK: `ORG#${orgId}`, SK: 'ORG' }),
+  /** One user's item collection in one org: membership, grants, team memberships, team grant copies. */
+  subjectPK: (orgId: string, userId: string) => `ORG#${orgId}#USER#${userId}`,
+  member: (orgId: string, userId: string) => ({ PK: keys.subjectPK(orgId, userId), SK: 'MEMBER' }),
+  userGrant: (orgId: string, userId: string, scopeKey: string) => ({ PK: keys.subjectPK(orgId, userId), SK: `GRANT#${scopeKey}` }),
+  userTeam: (orgId: string, userId: string, teamId: string) => ({ PK: keys.subjectPK(orgId, userId), SK: `TEAM#${teamId}` }),
+  userTeamGrant: (orgId: string, userId: string, teamId: string, scopeKey: string) => ({
+    PK: keys.subjectPK(orgId, userId),
+    SK: `TEAMGRANT#${teamId}#${scopeKey}`,
+  }),
+
+  /** Scope keys, shared by grants and the byScope index. */
+  scope: {
+    org: () => 'ORG',
+    app: (appId: string) => `APP#${appId}`,
+    envType: (typeId: string) => `ENVTYPE#${typeId}`,
+    env: (appId: string, envId: string) => `ENV#${appId}#${envId}`,
+  },
+  /** byScope partition: who holds a role on this scope of the org. */
+  scopeMembers: (orgId: string, scopeKey: string) => `ORG#${orgId}#${scopeKey}`,
+  principalUser: (userId: string) => `USER#${userId}`,
+  principalTeam: (teamId: string) => `TEAM#${teamId}`,
+
+  user: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
+  email: (email: string) => ({ PK: `EMAIL#${email}`, SK: 'USER' }),
+
+  app: (orgId: string, appId: string) => ({ PK: `ORG#${orgId}`, SK: `APP#${appId}` }),
+  env: (orgId: string, appId: string, envId: string) => ({ PK: `ORG#${orgId}`, SK: `ENV#${appId}#${envId}` }),
+  envType: (orgId: string, typeId: string) => ({ PK: `ORG#${orgId}`, SK: `ENVTYPE#${typeId}` }),
+  /** A team's own item (name, version: the lock of its fan-out) sits in the org partition, to list teams. */
+  team: (orgId: string, teamId: string) => ({ PK: `ORG#${orgId}`, SK: `TEAM#${teamId}` }),
+  /** A team's members and grants: its own partition, read consistently before each fan-out. */
+  teamPK: (orgId: string, teamId: string) => `ORG#${orgId}#TEAM#${teamId}`,
+  teamMember: (orgId: string, teamId: string, userId: string) => ({ PK: keys.teamPK(orgId, teamId), SK: `MEMBER#${userId}` }),
+  teamGrant: (orgId: string, teamId: string, scopeKey: string) => ({ PK: keys.teamPK(orgId, teamId), SK: `GRANT#${scopeKey}` }),
+  role: (orgId: string, roleId: string) => ({ PK: `ORG#${orgId}`, SK: `ROLE#${roleId}` }),
+
+  invitation: (orgId: string, invitationId: string) => ({ PK: `ORG#${orgId}`, SK: `INV#${invitationId}` }),
+  /** At most one pending invitation per (org, e-mail): a second invite to the address is a resend. */
+  pendingInvitation: (orgId: string, email: string) => ({ PK: `ORG#${orgId}`, SK: `INVPENDING#${email}` }),
+  invitationRate: (orgId: string, hour: string) => ({ PK: `ORG#${orgId}`, SK: `INVRATE#${hour}` }),
+  principalEmail: (email: string) => `EMAIL#${email}`,
+  expiryBucket: (hour: string) => `EXP#${hour}`,
+  job: (name: string) => ({ PK: `JOB#${name}`, SK: 'STATE' }),
+};
