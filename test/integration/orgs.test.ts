@@ -28,7 +28,7 @@ describe('first sign-in', () => {
     const google = await h.signer.issue({ email, provider: 'Google' });
     const github = await h.signer.issue({ email, provider: 'GitHub' });
     const calls = await Promise.all(
-      [google, github, google, github].map((t) => fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.json())),
+      [google, github, google, github].map((t) => fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.json() as Promise<any>)),
     );
     const ids = new Set(calls.map((c) => c.user.userId));
     expect(ids.size).toBe(1);
@@ -117,7 +117,7 @@ describe('bad input', () => {
     const forged = ann.token.slice(0, -4) + (ann.token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     const res = await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${forged}` } });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthenticated');
+    expect(((await res.json()) as any).error.code).toBe('unauthenticated');
   });
 });
 
@@ -125,7 +125,7 @@ describe('openapi', () => {
   it('serves a document with every route of the route table', async () => {
     const { routes } = await import('../../functions/routes');
     const res = await fetch(`${h.url}/v1/openapi.json`);
-    const doc = await res.json();
+    const doc = (await res.json()) as any;
     expect(doc.openapi).toBe('3.1.0');
     for (const r of routes) expect(doc.paths[r.path]?.[r.method.toLowerCase()]?.operationId).toBe(r.operationId);
   });
