@@ -65,6 +65,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
     if (body === null) return send(res, 413, { error: { code: 'payload_too_large', message: 'The request body is too large.' } });
 
     if (url.pathname.startsWith('/_local/')) return local(url, method, body, res);
+    // The console's runtime configuration (in AWS the deployment writes the same file next to it).
+    if (url.pathname === '/config.json' && method === 'GET') {
+      return send(res, 200, { mode: 'local', apiUrl: '', signInUrl: '/_local/sign-in', mailboxUrl: '/_local/mailbox' });
+    }
 
     const matches = compiled.map((c) => ({ c, m: c.pattern.exec(url.pathname) })).filter((x) => x.m);
     if (matches.length === 0) {
@@ -132,6 +136,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       return send(res, 200, { emails: await readMailbox(options.sesEndpoint) });
     }
     if (path === '/_local/jwks.json' && method === 'GET') return send(res, 200, options.signer.jwks);
+    if (path === '/_local/jobs/run' && method === 'POST') {
+      const { runJobsOnce } = await import('./jobs');
+      return send(res, 200, await runJobsOnce());
+    }
     const page = pages[path];
     if (page && method === 'GET') {
       const html = page === 'mailbox' ? renderMailbox(await readMailbox(options.sesEndpoint)) : readFileSync(join(ROOT, 'local', page), 'utf8');
