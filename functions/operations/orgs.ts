@@ -29,6 +29,7 @@ export async function ensureUser(identity: Identity): Promise<UserProfile> {
     if (existing) {
       if (identity.provider && !existing.providers.includes(identity.provider)) {
         await store.addUserProvider(identity.userId, identity.provider);
+        return { ...existing, providers: [...existing.providers, identity.provider] };
       }
       return existing;
     }
