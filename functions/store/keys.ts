@@ -46,4 +46,9 @@ export const keys = {
   principalEmail: (email: string) => `EMAIL#${email}`,
   expiryBucket: (hour: string) => `EXP#${hour}`,
   job: (name: string) => ({ PK: `JOB#${name}`, SK: 'STATE' }),
+
+  /** GitHub OIDC wrapper: a pending sign-in, by the hash of the short state sent to GitHub (TTL'd). */
+  oidcState: (stateHash: string) => ({ PK: `OIDCSTATE#${stateHash}`, SK: 'OIDCSTATE' }),
+  /** GitHub OIDC wrapper: an issued authorization code, by its hash, until Cognito redeems it (TTL'd). */
+  oidcCode: (codeHash: string) => ({ PK: `OIDCCODE#${codeHash}`, SK: 'OIDCCODE' }),
 };

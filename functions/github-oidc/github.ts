@@ -1,0 +1,105 @@
+// GitHub as an OAuth2 provider: the authorize URL, the code exchange, and the profile with the
+// primary verified e-mail. GitHub answers some failures with 200 and an `error` field; both shapes
+// are handled. The access token is used at once and never stored or logged.
+
+import { OAuthError } from './oauth';
+
+export interface GitHubEmail {
+  email: string;
+  primary: boolean;
+  verified: boolean;
+  visibility?: string | null;
+}
+
+export interface GitHubProfile {
+  /** GitHub's numeric user id: stable, unlike the login. */
+  id: string;
+  login: string;
+  name?: string;
+  /** The primary verified e-mail address, as GitHub lists it in /user/emails. */
+  email: string;
+}
+
+const TIMEOUT_MS = 8000;
+/** GitHub's own addresses for users who keep their e-mail private: never a sign-in identity. */
+const NOREPLY = /@users\.noreply\.github\.com$/i;
+
+/** Scopes: the profile and the e-mail list (which includes private addresses). */
+export const GITHUB_SCOPES = 'read:user user:email';
+
+export function authorizeUrl(oauthUrl: string, input: { clientId: string; callbackUrl: string; state: string }): string {
+  const url = new URL(`${oauthUrl}/login/oauth/authorize`);
+  url.searchParams.set('client_id', input.clientId);
+  url.searchParams.set('redirect_uri', input.callbackUrl);
+  url.searchParams.set('scope', GITHUB_SCOPES);
+  url.searchParams.set('state', input.state);
+  return url.href;
+}
+
+export async function exchangeCode(
+  oauthUrl: string,
+  input: { clientId: string; clientSecret: string; code: string; callbackUrl: string },
+): Promise<string> {
+  const res = await call(`${oauthUrl}/login/oauth/access_token`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: input.clientId, client_secret: input.clientSecret, code: input.code, redirect_uri: input.callbackUrl }).toString(),
+  });
+  const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; error?: unknown };
+  if (res.status >= 500) throw unavailable();
+  if (!res.ok || typeof body.access_token !== 'string' || !body.access_token) {
+    // bad_verification_code, redirect_uri_mismatch, incorrect_client_credentials, ...
+    throw new OAuthError('access_denied', 'GitHub did not accept the sign-in (the code is invalid or expired). Sign in again.');
+  }
+  return body.access_token;
+}
+
+/** The user's profile with their primary verified e-mail; refuses accounts without one. */
+export async function fetchProfile(apiUrl: string, accessToken: string): Promise<GitHubProfile> {
+  const headers = {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${accessToken}`,
+    'x-github-api-version': '2022-11-28',
+    'user-agent': 'org-access-oidc-wrapper',
+  };
+  const [userRes, emailsRes] = await Promise.all([call(`${apiUrl}/user`, { headers }), call(`${apiUrl}/user/emails`, { headers })]);
+  if (userRes.status >= 500 || emailsRes.status >= 500) throw unavailable();
+  if (!userRes.ok) throw new OAuthError('access_denied', 'GitHub did not return your profile. Sign in again.');
+  if (!emailsRes.ok) {
+    throw new OAuthError('access_denied', 'GitHub did not share your e-mail addresses. Allow the wrapper to read them (scope user:email) and sign in again.');
+  }
+  const user = (await userRes.json()) as { id?: unknown; login?: unknown; name?: unknown };
+  const emails = (await emailsRes.json()) as unknown;
+  if (typeof user.id !== 'number' || typeof user.login !== 'string' || !Array.isArray(emails)) {
+    throw new OAuthError('access_denied', 'GitHub returned a profile the wrapper does not understand.');
+  }
+  const email = primaryVerifiedEmail(emails as GitHubEmail[]);
+  if (!email) {
+    throw new OAuthError(
+      'access_denied',
+      'Your GitHub account has no verified primary e-mail address. Verify it at https://github.com/settings/emails and sign in again.',
+    );
+  }
+  const name = typeof user.name === 'string' && user.name.trim() ? user.name.trim().slice(0, 100) : undefined;
+  return { id: String(user.id), login: user.login, email, ...(name ? { name } : {}) };
+}
+
+/**
+ * The address that identifies the user: the primary one, and only if GitHub verified it. The public
+ * e-mail of /user is not used: it may be absent, unverified or a noreply address.
+ */
+export function primaryVerifiedEmail(emails: GitHubEmail[]): string | undefined {
+  const primary = emails.find((e) => e && e.primary === true && e.verified === true && typeof e.email === 'string');
+  if (!primary || NOREPLY.test(primary.email)) return undefined;
+  return primary.email.trim().toLowerCase();
+}
+
+async function call(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch {
+    throw unavailable();
+  }
+}
+
+const unavailable = () => new OAuthError('temporarily_unavailable', 'GitHub could not be reached. Try again in a moment.');

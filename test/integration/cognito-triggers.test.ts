@@ -1,0 +1,187 @@
+// The Cognito triggers with Cognito event fixtures: pre-sign-up against a fake Cognito API (the
+// linking calls checked against the API's shape: X-Amz-Target and JSON body), post-confirmation
+// against DynamoDB Local, checked through GET /v1/me of the local server.
+
+import { randomBytes } from 'node:crypto';
+import type { PostConfirmationTriggerEvent, PreSignUpTriggerEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localSub } from '../../local/sign-in';
+import { startFakeCognito, poolUser, type FakeCognito } from '../support/fake-cognito';
+import { harness, type Harness } from '../support/harness';
+
+const POOL = 'us-east-1_TestPool1';
+
+let cognito: FakeCognito;
+let preSignUp: (event: PreSignUpTriggerEvent) => Promise<PreSignUpTriggerEvent>;
+let postConfirmation: (event: PostConfirmationTriggerEvent) => Promise<PostConfirmationTriggerEvent>;
+let h: Harness;
+
+beforeAll(async () => {
+  cognito = await startFakeCognito();
+  process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.url;
+  ({ handler: preSignUp } = await import('../../functions/cognito/pre-sign-up'));
+  ({ handler: postConfirmation } = await import('../../functions/cognito/post-confirmation'));
+  h = await harness();
+});
+
+afterAll(async () => {
+  await cognito.close();
+  await h.close();
+});
+
+beforeEach(() => {
+  cognito.calls.length = 0;
+  cognito.users.length = 0;
+});
+
+const uniqueEmail = (prefix = 'user') => `${prefix}-${randomBytes(5).toString('hex')}@example.com`;
+
+/** A PreSignUp_ExternalProvider event as Cognito sends it for a first federated sign-in. */
+function preSignUpEvent(overrides: { userName?: string; attributes?: Record<string, string>; triggerSource?: string } = {}): PreSignUpTriggerEvent {
+  return {
+    version: '1',
+    region: 'us-east-1',
+    userPoolId: POOL,
+    userName: overrides.userName ?? 'GitHub_583231',
+    callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'app-client-id' },
+    triggerSource: (overrides.triggerSource ?? 'PreSignUp_ExternalProvider') as 'PreSignUp_ExternalProvider',
+    request: { userAttributes: { email: 'ann@example.com', email_verified: 'true', name: 'Ann', ...overrides.attributes } },
+    response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+  };
+}
+
+/** A PostConfirmation_ConfirmSignUp event for a federated user's first sign-in. */
+function postConfirmationEvent(overrides: { email?: string; sub?: string; attributes?: Record<string, string>; triggerSource?: string } = {}): PostConfirmationTriggerEvent {
+  const email = overrides.email ?? uniqueEmail();
+  const sub = overrides.sub ?? localSub(email.toLowerCase());
+  return {
+    version: '1',
+    region: 'us-east-1',
+    userPoolId: POOL,
+    userName: 'GitHub_583231',
+    callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'app-client-id' },
+    triggerSource: (overrides.triggerSource ?? 'PostConfirmation_ConfirmSignUp') as 'PostConfirmation_ConfirmSignUp',
+    request: {
+      userAttributes: {
+        sub,
+        email,
+        email_verified: 'true',
+        name: 'Ann Example',
+        'cognito:user_status': 'EXTERNAL_PROVIDER',
+        identities: JSON.stringify([{ userId: '583231', providerName: 'GitHub', providerType: 'OIDC', issuer: null, primary: true, dateCreated: 1700000000000 }]),
+        ...overrides.attributes,
+      },
+    },
+    response: {},
+  };
+}
+
+describe('pre-sign-up', () => {
+  it('links a federated identity to the existing user with the same verified e-mail', async () => {
+    const existing = poolUser({ email: 'ann@example.com', username: 'Google_1098765' });
+    cognito.users.push(existing);
+    const event = preSignUpEvent({ userName: 'GitHub_583231', attributes: { email: 'Ann@Example.com' } });
+    const result = await preSignUp(event);
+
+    expect(cognito.calls.map((c) => c.target)).toEqual([
+      'AWSCognitoIdentityProviderService.ListUsers',
+      'AWSCognitoIdentityProviderService.AdminLinkProviderForUser',
+    ]);
+    expect(cognito.callsOf('ListUsers')[0]).toMatchObject({ UserPoolId: POOL, Filter: 'email = "ann@example.com"' });
+    expect(cognito.callsOf('AdminLinkProviderForUser')[0]).toEqual({
+      UserPoolId: POOL,
+      DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'Google_1098765' },
+      SourceUser: { ProviderName: 'GitHub', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: '583231' },
+    });
+    expect(existing.identities?.map((i) => i.providerName)).toEqual(['Google', 'GitHub']);
+    // Returned unchanged: Cognito then fails this first attempt once ("Already found an entry for username").
+    expect(result.response).toEqual({ autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false });
+  });
+
+  it('parses a lower-cased provider prefix and links to the native user before a federated one', async () => {
+    cognito.users.push(poolUser({ email: 'ann@example.com', username: 'GitHub_77' }));
+    cognito.users.push(poolUser({ email: 'ann@example.com', username: 'ann', status: 'CONFIRMED', identities: [] }));
+    await preSignUp(preSignUpEvent({ userName: 'google_112233445566' }));
+    expect(cognito.callsOf('AdminLinkProviderForUser')[0]).toMatchObject({
+      DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'ann' },
+      SourceUser: { ProviderName: 'Google', ProviderAttributeName: 'Cognito_Subject', ProviderAttributeValue: '112233445566' },
+    });
+  });
+
+  it('never looks up or links an unverified e-mail', async () => {
+    cognito.users.push(poolUser({ email: 'ann@example.com' }));
+    for (const email_verified of ['false', '']) {
+      const result = await preSignUp(preSignUpEvent({ attributes: { email_verified } }));
+      expect(result.response.autoVerifyEmail).toBe(false);
+    }
+    const { email_verified: _, ...withoutFlag } = preSignUpEvent().request.userAttributes;
+    const event = preSignUpEvent();
+    event.request.userAttributes = withoutFlag;
+    await preSignUp(event);
+    expect(cognito.calls).toEqual([]);
+  });
+
+  it('does not link to an existing user whose own e-mail is unverified', async () => {
+    cognito.users.push(poolUser({ email: 'ann@example.com', emailVerified: false }));
+    const result = await preSignUp(preSignUpEvent());
+    expect(cognito.callsOf('ListUsers')).toHaveLength(1);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([]);
+    expect(result.response).toMatchObject({ autoConfirmUser: true, autoVerifyEmail: true });
+  });
+
+  it('lets a new verified user sign up, confirmed and with the e-mail verified', async () => {
+    const result = await preSignUp(preSignUpEvent({ attributes: { email: uniqueEmail() } }));
+    expect(cognito.callsOf('ListUsers')).toHaveLength(1);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([]);
+    expect(result.response).toMatchObject({ autoConfirmUser: true, autoVerifyEmail: true });
+  });
+
+  it('refuses a sixth linked identity with a clear message', async () => {
+    const identities = ['Google', 'A', 'B', 'C', 'D'].map((providerName, i) => ({ providerName, userId: String(i) }));
+    cognito.users.push(poolUser({ email: 'ann@example.com', identities }));
+    await expect(preSignUp(preSignUpEvent())).rejects.toThrow(/already has 5 linked sign-in providers/);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([]);
+  });
+
+  it('ignores other trigger sources and addresses a filter could not express safely', async () => {
+    await preSignUp(preSignUpEvent({ triggerSource: 'PreSignUp_AdminCreateUser' }));
+    await preSignUp(preSignUpEvent({ attributes: { email: 'ann" or email ^= "@example.com' } }));
+    expect(cognito.calls).toEqual([]);
+  });
+});
+
+describe('post-confirmation', () => {
+  it('creates the profile and a Default Organization with the user as Administrator', async () => {
+    const email = uniqueEmail('Ann');
+    const event = postConfirmationEvent({ email });
+    expect(await postConfirmation(event)).toBe(event);
+
+    // The same user signs in to the API (the local sign-in gives the same sub for the e-mail).
+    const token = await h.signer.issue({ email, provider: 'GitHub' });
+    const me = await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<any>);
+    expect(me.user).toMatchObject({ userId: event.request.userAttributes.sub, email: email.toLowerCase(), name: 'Ann Example', providers: ['GitHub'] });
+    expect(me.organizations).toEqual([expect.objectContaining({ name: 'Default Organization', role: 'Administrator' })]);
+  });
+
+  it('is idempotent: run twice (and concurrently) it leaves one user with one Default Organization', async () => {
+    const event = postConfirmationEvent();
+    await postConfirmation(event);
+    await Promise.all([postConfirmation(event), postConfirmation(event)]);
+    const { listUserMemberships, getUser } = await import('../../functions/store/orgs');
+    const userId = event.request.userAttributes.sub!;
+    expect(await getUser(userId)).toMatchObject({ userId, providers: ['GitHub'] });
+    const memberships = await listUserMemberships(userId);
+    expect(memberships).toHaveLength(1);
+    expect(memberships[0]).toMatchObject({ role: 'Administrator' });
+  });
+
+  it('creates nothing for an unverified e-mail or another trigger source', async () => {
+    const { getUser } = await import('../../functions/store/orgs');
+    const unverified = postConfirmationEvent({ attributes: { email_verified: 'false' } });
+    await postConfirmation(unverified);
+    expect(await getUser(unverified.request.userAttributes.sub!)).toBeUndefined();
+    const forgot = postConfirmationEvent({ triggerSource: 'PostConfirmation_ConfirmForgotPassword' });
+    await postConfirmation(forgot);
+    expect(await getUser(forgot.request.userAttributes.sub!)).toBeUndefined();
+  });
+});

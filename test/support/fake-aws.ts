@@ -1,0 +1,90 @@
+// A tiny AWS JSON-protocol endpoint (awsJson1_1: POST /, X-Amz-Target, JSON body) for services
+// DynamoDB Local does not cover. Point the SDK at it with AWS_ENDPOINT_URL_<SERVICE>; the handlers'
+// code path stays the one that runs in AWS. Every call is recorded (target and parsed body).
+
+import { createServer, type Server } from 'node:http';
+
+export interface AwsCall {
+  /** The operation, e.g. 'ListUsers' (the part of X-Amz-Target after the dot). */
+  operation: string;
+  target: string;
+  body: any;
+}
+
+export class AwsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Operations = Record<string, (body: any) => unknown>;
+
+export interface FakeAwsService {
+  url: string;
+  calls: AwsCall[];
+  close: () => Promise<void>;
+}
+
+export async function startFakeAwsService(operations: Operations): Promise<FakeAwsService> {
+  const calls: AwsCall[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const operation = target.split('.').pop() ?? '';
+      let body: any = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      } catch {
+        // recorded as {}
+      }
+      calls.push({ operation, target, body });
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `fake-${calls.length}` });
+        res.end(JSON.stringify(payload));
+      };
+      const op = operations[operation];
+      if (!op) return reply(400, { __type: 'UnknownOperationException', message: `The fake does not implement ${target}` });
+      try {
+        reply(200, op(body) ?? {});
+      } catch (err) {
+        if (err instanceof AwsError) return reply(400, { __type: err.type, message: err.message });
+        reply(500, { __type: 'InternalFailure', message: String(err) });
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Secrets Manager with GetSecretValue over the given secrets (by id). */
+export async function startFakeSecretsManager(secrets: Record<string, string>): Promise<FakeAwsService> {
+  return startFakeAwsService({
+    GetSecretValue: (body: { SecretId?: string }) => {
+      const value = body.SecretId ? secrets[body.SecretId] : undefined;
+      if (value === undefined) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      return {
+        ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`,
+        Name: body.SecretId,
+        SecretString: value,
+        VersionId: 'fake-version',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_700_000_000,
+      };
+    },
+  });
+}

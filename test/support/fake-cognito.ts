@@ -1,0 +1,74 @@
+// A fake Cognito user pool API (ListUsers with an `email = "..."` filter, AdminLinkProviderForUser)
+// over the AWS JSON protocol, recording each call's X-Amz-Target and body. Linking adds the source
+// identity to the destination's `identities` attribute, as Cognito does.
+
+import { AwsError, startFakeAwsService, type FakeAwsService } from './fake-aws';
+
+export interface FakePoolUser {
+  username: string;
+  email: string;
+  emailVerified?: boolean;
+  status?: string;
+  /** Linked external identities: [{providerName, userId}]. */
+  identities?: { providerName: string; userId: string }[];
+}
+
+export interface FakeCognito extends FakeAwsService {
+  users: FakePoolUser[];
+  /** Calls of one operation. */
+  callsOf: (operation: string) => any[];
+}
+
+/** A pool user fixture; by default a Google user with a verified e-mail. */
+export function poolUser(overrides: Partial<FakePoolUser> & { email: string }): FakePoolUser {
+  const id = Math.floor(Math.random() * 1e12).toString();
+  return {
+    username: `Google_${id}`,
+    emailVerified: true,
+    status: 'EXTERNAL_PROVIDER',
+    identities: [{ providerName: 'Google', userId: id }],
+    ...overrides,
+  };
+}
+
+export async function startFakeCognito(users: FakePoolUser[] = []): Promise<FakeCognito> {
+  const service = await startFakeAwsService({
+    ListUsers: (body: { UserPoolId?: string; Filter?: string }) => {
+      if (!body.UserPoolId) throw new AwsError('InvalidParameterException', 'UserPoolId is required');
+      const match = /^email = "((?:[^"\\]|\\.)*)"$/.exec(body.Filter ?? '');
+      if (!match) throw new AwsError('InvalidParameterException', 'The fake supports only the filter email = "..."');
+      const email = match[1]!.replace(/\\(.)/g, '$1');
+      return {
+        Users: fake.users
+          .filter((u) => u.email === email)
+          .map((u) => ({
+            Username: u.username,
+            UserStatus: u.status ?? 'CONFIRMED',
+            Enabled: true,
+            UserCreateDate: 1_700_000_000,
+            Attributes: [
+              { Name: 'sub', Value: `sub-${u.username}` },
+              { Name: 'email', Value: u.email },
+              { Name: 'email_verified', Value: String(u.emailVerified ?? false) },
+              ...(u.identities?.length
+                ? [{ Name: 'identities', Value: JSON.stringify(u.identities.map((i) => ({ ...i, providerType: 'OIDC', primary: 'false', dateCreated: 1 }))) }]
+                : []),
+            ],
+          })),
+      };
+    },
+    AdminLinkProviderForUser: (body: any) => {
+      const destination = fake.users.find((u) => u.username === body.DestinationUser?.ProviderAttributeValue);
+      if (!destination || body.DestinationUser?.ProviderName !== 'Cognito') throw new AwsError('UserNotFoundException', 'User does not exist.');
+      if ((destination.identities?.length ?? 0) >= 5) throw new AwsError('LimitExceededException', 'Too many identities linked.');
+      destination.identities = [...(destination.identities ?? []), { providerName: body.SourceUser.ProviderName, userId: body.SourceUser.ProviderAttributeValue }];
+      return {};
+    },
+  });
+  const fake: FakeCognito = {
+    ...service,
+    users,
+    callsOf: (operation) => service.calls.filter((c) => c.operation === operation).map((c) => c.body),
+  };
+  return fake;
+}
