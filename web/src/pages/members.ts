@@ -1,0 +1,163 @@
+// Members: active and invited users with role and status; invite, resend, revoke, change role, remove.
+
+import { api, listOf, seg } from '../api';
+import { busy, field, formatDate, h, roleLabel, select } from '../dom';
+import { canManage, type PageContext } from '../context';
+import { status } from '../status';
+import { act, load, roleOptions, section, table, type RoleOption } from './common';
+
+interface MemberRow {
+  userId?: string;
+  invitationId?: string;
+  email: string;
+  name?: string;
+  role?: string;
+  status?: string;
+  joinedAt?: string;
+  expiresAt?: string | number;
+  invitedAt?: string;
+  createdAt?: string;
+}
+
+const STATUS_LABEL: Record<string, string> = { active: 'Active', invited: 'Invited', pending: 'Invited', expired: 'Expired', revoked: 'Revoked', accepted: 'Accepted' };
+
+export async function membersPage(ctx: PageContext) {
+  ctx.title('Members');
+  const base = `/v1/orgs/${seg(ctx.org.orgId)}`;
+  const manage = canManage(ctx.org);
+  const roles = await roleOptions(ctx, 'org');
+  const listEl = h('div', { class: 'list' });
+
+  if (manage) ctx.root.append(inviteForm(base, roles, () => void reload()));
+  ctx.root.append(section('People in this organization', listEl));
+
+  let rows: MemberRow[] = [];
+  let next: string | undefined;
+
+  async function reload() {
+    rows = [];
+    next = undefined;
+    listEl.replaceChildren();
+    await loadPage();
+  }
+
+  async function loadPage() {
+    const page = await load(listEl, 'Members', () => api('GET', `${base}/members${next ? `?cursor=${encodeURIComponent(next)}` : ''}`));
+    if (!page) return;
+    rows.push(...listOf<MemberRow>(page, 'members'));
+    next = (page as { next?: string }).next;
+    render();
+  }
+
+  function render() {
+    const more = next ? h('button', { type: 'button', class: 'secondary', on: { click: () => void loadPage() } }, 'Load more') : null;
+    listEl.replaceChildren(table('Members and invitations', ['Person', 'Role', 'Status', 'Actions'], rows.map(rowFor)), ...(more ? [more] : []));
+  }
+
+  function rowFor(m: MemberRow): HTMLTableRowElement {
+    const isSelf = m.userId === ctx.me.user.userId;
+    const st = m.status ?? (m.invitationId ? 'invited' : 'active');
+    const who = h('td', {}, h('span', { class: 'person' }, m.name ?? m.email), isSelf ? h('span', { class: 'tag' }, 'you') : null, m.name ? h('small', { class: 'muted block' }, m.email) : null);
+    const when =
+      st === 'active'
+        ? m.joinedAt && `since ${formatDate(m.joinedAt)}`
+        : m.expiresAt && `${st === 'expired' ? 'expired' : 'link valid until'} ${formatDate(m.expiresAt)}`;
+    const statusCell = h('td', {}, h('span', { class: `badge ${st}` }, STATUS_LABEL[st] ?? st), when ? h('small', { class: 'muted block' }, when) : null);
+    const actions = h('div', { class: 'actions' });
+    const roleCell = h('td', {}, roleLabel(m.role ?? ''));
+
+    if (st === 'active' && m.userId && (manage || isSelf)) {
+      const userId = m.userId;
+      const picker = select('role', roles, m.role, { 'aria-label': `Role of ${m.email}` });
+      const change = h('form', { class: 'inline' }, picker, h('button', { type: 'submit', class: 'secondary' }, 'Change role'));
+      change.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const role = picker.value;
+        if (role === m.role) return status.success(`${m.email} already has the role ${roleLabel(role)}.`);
+        void busy(change, async () => {
+          const ok = await act(`Changing the role of ${m.email}…`, () => api('PUT', `${base}/members/${seg(userId)}/role`, { role }), `${m.email} is now ${roleLabel(role)}.`);
+          if (ok) {
+            m.role = role;
+            if (isSelf) ctx.org.role = role;
+          } else picker.value = m.role ?? '';
+        });
+      });
+      roleCell.replaceChildren(change);
+      const remove = h('button', { type: 'button', class: 'danger' }, isSelf ? 'Leave organization' : 'Remove');
+      remove.addEventListener('click', () => {
+        const question = isSelf ? `Leave ${ctx.org.name}? You lose access to it.` : `Remove ${m.email} from ${ctx.org.name}? They lose every role in it.`;
+        if (!window.confirm(question)) return;
+        void busy(actions, async () => {
+          const ok = await act(`Removing ${m.email}…`, () => api('DELETE', `${base}/members/${seg(userId)}`), isSelf ? `You left ${ctx.org.name}.` : `${m.email} was removed.`);
+          if (ok && isSelf) return ctx.go('/orgs', { reloadMe: true });
+          if (ok) {
+            rows = rows.filter((r) => r !== m);
+            render();
+          }
+        });
+      });
+      actions.append(remove);
+    }
+
+    if (st !== 'active' && m.invitationId && manage) {
+      const invitationId = m.invitationId;
+      const resend = h('button', { type: 'button', class: 'secondary' }, 'Resend');
+      resend.addEventListener('click', () =>
+        void busy(actions, async () => {
+          const ok = await act(`Sending a new link to ${m.email}…`, () => api('POST', `${base}/invitations/${seg(invitationId)}/resend`), `A new invitation link was sent to ${m.email}. The old link no longer works.`);
+          if (ok) await reload();
+        }),
+      );
+      const revoke = h('button', { type: 'button', class: 'danger' }, 'Revoke');
+      revoke.addEventListener('click', () => {
+        if (!window.confirm(`Revoke the invitation for ${m.email}? The link in their e-mail stops working.`)) return;
+        void busy(actions, async () => {
+          const ok = await act(`Revoking the invitation for ${m.email}…`, () => api('DELETE', `${base}/invitations/${seg(invitationId)}`), `The invitation for ${m.email} was revoked.`);
+          if (ok) {
+            rows = rows.filter((r) => r !== m);
+            render();
+          }
+        });
+      });
+      actions.append(resend, revoke);
+    }
+    return h('tr', { 'data-email': m.email, 'data-status': st }, who, roleCell, statusCell, h('td', {}, actions));
+  }
+
+  await loadPage();
+}
+
+function inviteForm(base: string, roles: RoleOption[], onInvited: () => void) {
+  const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'off', maxlength: 254, placeholder: 'name@example.com' });
+  const role = select('role', [{ value: '', label: "The organization's default role" }, ...roles]);
+  const form = h(
+    'form',
+    { class: 'invite-form', 'aria-labelledby': 'invite-heading' },
+    h('h2', { id: 'invite-heading' }, 'Invite someone'),
+    h('div', { class: 'row' }, field('E-mail address', email), field('Organization role', role), h('button', { type: 'submit' }, 'Send invitation')),
+    h('p', { class: 'hint' }, 'They get an e-mail with a link that works once, for 24 hours.'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const address = email.value.trim();
+    if (!email.checkValidity()) {
+      status.error(new Error('Enter a valid e-mail address.'));
+      email.focus();
+      return;
+    }
+    void busy(form, async () => {
+      let resent = false;
+      const ok = await act(
+        `Inviting ${address}…`,
+        async () => (resent = (await api<{ resent?: boolean }>('POST', `${base}/invitations`, { email: address, ...(role.value ? { role: role.value } : {}) }))?.resent === true),
+        `Invitation sent to ${address}.`,
+      );
+      if (ok && resent) status.success(`${address} was already invited: a new link was sent and the earlier one no longer works.`);
+      if (ok) {
+        form.reset();
+        onInvited();
+      }
+    }).then(() => email.focus());
+  });
+  return form;
+}

@@ -1,0 +1,57 @@
+// Your organizations: the list with your role in each, pending invitations to your address, and a form
+// to create a new organization.
+
+import { api } from '../api';
+import { busy, field, formatDate, h, roleLabel } from '../dom';
+import { ORG_PREF_KEY, type PageContext } from '../context';
+import { act, section, table } from './common';
+
+export async function orgsPage(ctx: PageContext) {
+  ctx.title('Your organizations');
+  const rows = ctx.me.organizations.map((o) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `/orgs/${encodeURIComponent(o.orgId)}/members`, on: { click: (e: Event) => (e.preventDefault(), localStorage.setItem(ORG_PREF_KEY, o.orgId), ctx.go(`/orgs/${encodeURIComponent(o.orgId)}/members`)) } }, o.name)),
+      h('td', {}, roleLabel(o.role)),
+    ),
+  );
+  ctx.root.append(section('Organizations', table('Your organizations', ['Organization', 'Your role'], rows, 'You are not a member of any organization.')));
+
+  if (ctx.me.invitations.length) {
+    ctx.root.append(
+      section(
+        'Invitations for you',
+        h('p', {}, 'Open the link in the invitation e-mail to accept.'),
+        h(
+          'ul',
+          {},
+          ctx.me.invitations.map((i) =>
+            h(
+              'li',
+              {},
+              h('strong', {}, String(i.orgName ?? i.orgId ?? 'An organization')),
+              i.role ? ` as ${roleLabel(String(i.role))}` : '',
+              (i.invitedBy as { email?: string } | undefined)?.email ? `, from ${(i.invitedBy as { email: string }).email}` : '',
+              i.expiresAt ? ` (link valid until ${formatDate(i.expiresAt)})` : '',
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  const name = h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
+  const form = h('form', { class: 'row' }, field('Name', name), h('button', { type: 'submit' }, 'Create organization'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = name.value.trim();
+    if (!value) return;
+    void busy(form, async () => {
+      let orgId = '';
+      const ok = await act(`Creating ${value}…`, async () => (orgId = (await api<{ orgId: string }>('POST', '/v1/orgs', { name: value })).orgId), `${value} was created. You are its Administrator.`);
+      if (ok) ctx.go(`/orgs/${encodeURIComponent(orgId)}/members`, { reloadMe: true });
+    });
+  });
+  ctx.root.append(section('New organization', form));
+}
