@@ -130,8 +130,29 @@ export function subjectGrants(
   return grants;
 }
 
+/**
+ * The Administrator grant, if the subject is one. Only the membership's own org role makes an
+ * Administrator (via 'administrator'): neither a team nor a default can, so the org's administrator
+ * count (which keeps at least one) counts every Administrator there is.
+ */
 export function isAdministrator(grants: readonly Grant[]): Grant | undefined {
-  return grants.find((g) => g.scope === 'org' && g.role === ADMINISTRATOR && g.via.kind !== 'default');
+  return grants.find((g) => g.scope === 'org' && g.role === ADMINISTRATOR && g.via.kind === 'administrator');
+}
+
+/**
+ * decide() for a subject loaded for `orgId`: a subject of another organization holds nothing here,
+ * whatever it holds there (grants never cross organizations).
+ */
+export function decideIn(
+  orgId: string,
+  subject: Subject,
+  defaults: DefaultRoles,
+  action: string,
+  facts: ResourceFacts = {},
+  resolve: RoleResolver = builtInOnly,
+): Decision {
+  const grants = subject.orgId === orgId ? subjectGrants(subject, defaults, resolve) : [];
+  return decide(grants, action, facts);
 }
 
 const envTarget = (appId: string, envId: string) => `${appId}/${envId}`;
@@ -143,8 +164,13 @@ function holders(grants: readonly Grant[], req: Requirement): Grant[] {
   switch (req.scope) {
     case 'org':
       return grants.filter((g) => g.scope === 'org' && has(g));
-    case 'app':
-      return grants.filter((g) => g.scope === 'app' && (g.target === req.target || g.target === '*') && has(g));
+    case 'app': {
+      const onApp = grants.filter((g) => g.scope === 'app' && (g.target === req.target || g.target === '*') && has(g));
+      if (req.permission !== 'app.read') return onApp;
+      // A role on one of the app's environments lets its holder see the app (to reach that environment).
+      const prefix = `${req.target}/`;
+      return [...onApp, ...grants.filter((g) => g.scope === 'env' && g.target.startsWith(prefix) && g.permissions.length > 0)];
+    }
     case 'envType':
       return grants.filter((g) => g.scope === 'envType' && g.target === req.target && has(g));
     case 'env': {
@@ -228,27 +254,35 @@ export function decide(grants: readonly Grant[], action: string, facts: Resource
   return { allowed: false, reasons: [], missing: firstMissing };
 }
 
-/** The permissions a subject effectively holds at one scope and target, for grant-ceiling checks. */
+/**
+ * The permissions a subject effectively holds at one scope and target, for grant ceilings (no one
+ * grants what they do not hold). Conservative: at app scope only app roles count (an environment
+ * role's visibility of its app does not), and on an environment whose type is not given, deploying
+ * and deleting count only when an environment role holds them itself.
+ */
 export function effectivePermissions(grants: readonly Grant[], scope: Scope, target: string, facts: ResourceFacts = {}): Set<Permission> {
-  const [appId, envId] = scope === 'env' ? target.split('/') : [target];
-  const f: ResourceFacts =
-    scope === 'app' ? { ...facts, appId } : scope === 'envType' ? { envTypeId: target } : scope === 'env' ? { ...facts, appId, envId } : {};
+  if (isAdministrator(grants)) return new Set<Permission>(PERMISSIONS[scope]);
   const result = new Set<Permission>();
-  for (const permission of PERMISSIONS[scope]) {
-    // env.create on an app is judged without a type here: the caller checks the type when it creates.
-    if (permission === 'env.create') {
-      if (holders(grants, requirement('env.create', 'app', target)).length > 0 || isAdministrator(grants)) result.add(permission);
-      continue;
-    }
-    try {
-      if (decide(grants, permission, f).allowed) result.add(permission);
-    } catch (err) {
-      if (!(err instanceof UnknownActionError)) throw err;
-      // env.deploy/env.delete without a known type: fall back to the permission alone.
-      if (holders(grants, requirement(permission, scope, target)).length > 0 || isAdministrator(grants)) result.add(permission);
-    }
+  for (const permission of PERMISSIONS[scope] as readonly Permission[]) {
+    if (heldAt(grants, permission, scope, target, facts)) result.add(permission);
   }
   return result;
+}
+
+function heldAt(grants: readonly Grant[], permission: Permission, scope: Scope, target: string, facts: ResourceFacts): boolean {
+  switch (scope) {
+    case 'org':
+    case 'envType':
+      return holders(grants, requirement(permission, scope, target)).length > 0;
+    case 'app':
+      return grants.some((g) => g.scope === 'app' && (g.target === target || g.target === '*') && g.permissions.includes(permission));
+    case 'env': {
+      if (permission !== 'env.deploy' && permission !== 'env.delete') return holders(grants, requirement(permission, 'env', target)).length > 0;
+      if (!facts.envTypeId) return holders(grants, requirement(permission, 'env', target, true)).length > 0;
+      const slash = target.indexOf('/');
+      return decide(grants, permission, { appId: target.slice(0, slash), envId: target.slice(slash + 1), envTypeId: facts.envTypeId }).allowed;
+    }
+  }
 }
 
 function reasonOf(g: Grant, permission: Permission): Reason {
@@ -278,3 +312,12 @@ export function describe(scope: Scope, target: string): string {
   if (scope === 'envType') return `environment type ${target}`;
   return `environment ${target}`;
 }
+
+/** One reason in words: which grant allowed it, e.g. "team platform: Developer on app shop". */
+export function describeReason(r: Reason): string {
+  const source = r.via === 'team' ? `team ${r.teamId}` : r.via;
+  return `${source}: ${r.role} on ${describe(r.scope, r.target)}`;
+}
+
+/** Every action the evaluator answers: each permission (compound ones included). */
+export const ACTIONS: readonly Permission[] = [...new Set(Object.values(PERMISSIONS).flat())] as Permission[];

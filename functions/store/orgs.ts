@@ -4,9 +4,11 @@ import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCom
 import { DomainError, conflict, lastAdministrator, notFound } from '../domain/errors';
 import { INITIAL_DEFAULT_ROLES, type DefaultRoles } from '../domain/evaluator';
 import type { Identity, Membership, Organization, OrganizationSettings, Page, UserProfile } from '../domain/model';
-import { ADMINISTRATOR, DEVELOPMENT_ENV_TYPE } from '../domain/permissions';
+import { ADMINISTRATOR, DEVELOPMENT_ENV_TYPE, isBuiltInRoleId } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { keys } from './keys';
+import { roleUseItem } from './roles';
+import { logger } from '../http/logger';
 import { decodeCursor, encodeCursor } from './paging';
 import { transact, type TxItem } from './transact';
 
@@ -53,6 +55,9 @@ export function membershipItem(m: Membership): Item {
 /** Put a new membership (fails with already_member) and count it on the org, in one transaction's items. */
 export function joinItems(m: Membership): TxItem[] {
   const isAdmin = m.role === ADMINISTRATOR;
+  const customRole: TxItem[] = m.permissions
+    ? [{ ...roleUseItem(m.orgId, m.role, 1), onConditionFailed: () => conflict(`The role ${m.role} has been deleted: ask for a new invitation.`) }]
+    : [];
   return [
     {
       op: { Put: { TableName: table(), Item: membershipItem(m), ConditionExpression: 'attribute_not_exists(PK)' } },
@@ -70,6 +75,7 @@ export function joinItems(m: Membership): TxItem[] {
       },
       onConditionFailed: () => notFound('The organization'),
     },
+    ...customRole,
   ];
 }
 
@@ -217,7 +223,10 @@ export async function listMembers(orgId: string, cursor?: string, limit = 100): 
       IndexName: index,
       KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :user)',
       ExpressionAttributeValues: { ':pk': keys.scopeMembers(orgId, keys.scope.org()), ':user': 'USER#' },
-      ExclusiveStartKey: decodeCursor(cursor),
+      ExclusiveStartKey: decodeCursor(cursor, {
+        equal: { GSI1PK: keys.scopeMembers(orgId, keys.scope.org()) },
+        prefix: { GSI1SK: 'USER#', PK: `ORG#${orgId}#USER#`, SK: 'MEMBER' },
+      }),
       Limit: limit,
     }),
   );
@@ -287,6 +296,9 @@ export async function changeMemberRole(
     },
   ];
   if (delta !== 0) items.push(adminCountItem(orgId, delta));
+  // Custom org roles count their holders, so a role in use cannot be deleted.
+  if (customPermissions) items.push(roleUseItem(orgId, to, 1));
+  if (!isBuiltInRoleId('org', from)) items.push(roleUseItem(orgId, from, -1));
   await transact(items);
 }
 
@@ -316,6 +328,7 @@ export async function removeMember(
       },
     },
     adminCountItem(orgId, member.role === ADMINISTRATOR ? -1 : 0, -1),
+    ...(isBuiltInRoleId('org', member.role) ? [] : [roleUseItem(orgId, member.role, -1)]),
   ];
   for (const [teamId, version] of teams) {
     items.push(
@@ -333,11 +346,47 @@ export async function removeMember(
       { op: { Delete: { TableName: table(), Key: keys.teamMember(orgId, teamId, member.userId) } } },
     );
   }
-  const rest = collection.itemKeys.filter((k) => k.SK !== 'MEMBER');
+  // Read the collection again after the team versions: a team copy written between the caller's read
+  // and the version read above is then seen (and one written after it fails the version condition).
+  const fresh = await partitionItems(keys.subjectPK(orgId, member.userId), 'PK, SK, #role, #permissions');
+  const rest = fresh.filter((i) => i.SK !== 'MEMBER');
+  // Direct grants of custom roles are counted out of the role's inUse (team copies are counted per team grant).
+  const custom = rest.filter((i) => i.SK.startsWith('GRANT#') && i.permissions !== undefined);
+  const counted = custom.splice(0, Math.max(0, 50 - items.length));
+  items.push(...counted.map((i) => roleUseItem(orgId, i.role as string, -1)));
   const inTransaction = rest.splice(0, 100 - items.length);
-  items.push(...inTransaction.map((Key) => ({ op: { Delete: { TableName: table(), Key } } })));
+  items.push(...inTransaction.map((i) => ({ op: { Delete: { TableName: table(), Key: { PK: i.PK, SK: i.SK } } } })));
   await transact(items);
-  await deleteItems(rest);
+  await deleteItems(rest.map((i) => ({ PK: i.PK, SK: i.SK })));
+  // Past the transaction's room: the membership is gone, so a failed decrement only leaves the role
+  // counted (undeletable) until fixed; it must not turn a done removal into an error.
+  for (const i of custom) {
+    await transact([roleUseItem(orgId, i.role as string, -1)]).catch((err: unknown) =>
+      logger.warn('role use count not decremented', { orgId, roleId: i.role, error: err }),
+    );
+  }
+}
+
+/** Every item of a partition with the given attributes (strongly consistent). */
+async function partitionItems(pk: string, projection: string): Promise<({ PK: string; SK: string } & Item)[]> {
+  const result: ({ PK: string; SK: string } & Item)[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExpressionAttributeNames: { '#role': 'role', '#permissions': 'permissions' },
+        ProjectionExpression: projection,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    result.push(...((out.Items ?? []) as ({ PK: string; SK: string } & Item)[]));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return result;
 }
 
 /** Current versions of teams (the fan-out lock of team grants). */

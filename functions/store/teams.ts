@@ -1,0 +1,241 @@
+// Teams. The team item (org partition, SK TEAM#<t>: teamId, name, version) is the lock of its
+// fan-out; members (MEMBER#<u>) and grants (GRANT#<scopeKey>, listed under their scope through
+// byScope with GSI1SK TEAM#<t>) sit in the team's own partition, read consistently before each change.
+// Team roles are copied into each member's collection (TEAMGRANT#<t>#<scopeKey>, and TEAM#<t> for the
+// membership) so that authorizing stays one Query. Every change is one transaction that conditions on
+// and bumps the team version, so two concurrent changes of one team cannot miss each other; adding a
+// member also bumps their MEMBER.version (the collection protocol of store/subjects.ts).
+
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { conflict, notFound } from '../domain/errors';
+import type { Scope } from '../domain/permissions';
+import { dynamo, table } from './client';
+import { isCustomGrant, memberVersionItem } from './grants';
+import { keys } from './keys';
+import { roleUseItem } from './roles';
+import { scopeKeyOf, type StoredGrant } from './subjects';
+import { StaleRead, transact, type TxItem } from './transact';
+
+type Item = Record<string, unknown>;
+
+/**
+ * One change must fit one DynamoDB transaction (100 items): adding a member writes 4 items plus one
+ * copy per team grant; granting a role writes 2-5 items plus one copy per member.
+ */
+export const MAX_TEAM_MEMBERS = 90;
+export const MAX_TEAM_GRANTS = 90;
+
+export interface Team {
+  orgId: string;
+  teamId: string;
+  name: string;
+  version: number;
+  createdAt: string;
+  deleting?: boolean;
+}
+
+/** A team grant, with the environment's type for environment grants (immutable; the ceiling needs it). */
+export type TeamGrant = StoredGrant & { envTypeId?: string };
+
+export interface TeamState {
+  team: Team;
+  members: { userId: string; addedAt: string }[];
+  grants: TeamGrant[];
+}
+
+function toTeam(item: Item): Team {
+  return {
+    orgId: item.orgId as string,
+    teamId: item.teamId as string,
+    name: item.name as string,
+    version: (item.version as number | undefined) ?? 0,
+    createdAt: item.createdAt as string,
+    ...(item.deleting ? { deleting: true } : {}),
+  };
+}
+
+function toTeamGrant(item: Item): TeamGrant {
+  return {
+    scope: item.scope as Scope,
+    target: item.target as string,
+    role: item.role as string,
+    ...(item.permissions ? { permissions: item.permissions as StoredGrant['permissions'] } : {}),
+    ...(item.envTypeId ? { envTypeId: item.envTypeId as string } : {}),
+  };
+}
+
+export async function createTeam(team: Omit<Team, 'version'>): Promise<void> {
+  await transact([
+    {
+      op: { Put: { TableName: table(), Item: { ...keys.team(team.orgId, team.teamId), type: 'Team', ...team, version: 0 }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      onConditionFailed: () => conflict(`A team with id ${team.teamId} exists already.`),
+    },
+  ]);
+}
+
+/** The org's teams (org partition, SK begins_with TEAM#). */
+export async function listTeams(orgId: string): Promise<Team[]> {
+  const teams: Team[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :team)',
+        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':team': 'TEAM#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    teams.push(...(out.Items ?? []).map(toTeam));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return teams;
+}
+
+/**
+ * A team with its members and grants, strongly consistent. The team item (its version) is read first,
+ * then the partition: a change committed between the two reads has bumped the version, so a write
+ * conditioned on the version read here fails instead of acting on members or grants newer than it.
+ * (Read in parallel, the partition could predate the version and a removed grant be copied again.)
+ */
+export async function getTeamState(orgId: string, teamId: string): Promise<TeamState | undefined> {
+  const teamOut = await dynamo.send(new GetCommand({ TableName: table(), Key: keys.team(orgId, teamId), ConsistentRead: true }));
+  if (!teamOut.Item) return undefined;
+  const partition: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.teamPK(orgId, teamId) },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    partition.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  const state: TeamState = { team: toTeam(teamOut.Item), members: [], grants: [] };
+  for (const item of partition) {
+    const sk = item.SK as string;
+    if (sk.startsWith('MEMBER#')) state.members.push({ userId: item.userId as string, addedAt: item.addedAt as string });
+    else if (sk.startsWith('GRANT#')) state.grants.push(toTeamGrant(item));
+  }
+  return state;
+}
+
+/**
+ * Condition on the version read with the state and bump it: the lock every team change takes.
+ * Additions also require that the team is not being deleted; removals go on during a deletion.
+ */
+function versionItem(team: Team, kind: 'add' | 'remove' | 'markDeleting'): TxItem {
+  return {
+    op: {
+      Update: {
+        TableName: table(),
+        Key: keys.team(team.orgId, team.teamId),
+        UpdateExpression: kind === 'markDeleting' ? 'SET version = :next, deleting = :true' : 'SET version = :next',
+        ConditionExpression: kind === 'remove' ? 'version = :version' : 'version = :version AND attribute_not_exists(deleting)',
+        ExpressionAttributeValues: { ':version': team.version, ':next': team.version + 1, ...(kind === 'markDeleting' ? { ':true': true } : {}) },
+      },
+    },
+    onConditionFailed: () => new StaleRead(),
+  };
+}
+
+function copyItem(orgId: string, teamId: string, userId: string, g: StoredGrant): Item {
+  const scopeKey = scopeKeyOf(g.scope, g.target);
+  return {
+    ...keys.userTeamGrant(orgId, userId, teamId, scopeKey),
+    type: 'TeamGrantCopy',
+    orgId,
+    userId,
+    teamId,
+    scope: g.scope,
+    target: g.target,
+    role: g.role,
+    ...(g.permissions ? { permissions: g.permissions } : {}),
+  };
+}
+
+const put = (Item: Item): TxItem => ({ op: { Put: { TableName: table(), Item } } });
+const del = (Key: { PK: string; SK: string }): TxItem => ({ op: { Delete: { TableName: table(), Key } } });
+
+/** Add a member: the team member item, their TEAM# item, a copy of every team grant, MEMBER.version bumped. */
+export async function addTeamMember(state: TeamState, userId: string, now: string): Promise<void> {
+  const { orgId, teamId } = state.team;
+  await transact([
+    versionItem(state.team, 'add'),
+    memberVersionItem(orgId, userId),
+    put({ ...keys.teamMember(orgId, teamId, userId), type: 'TeamMember', orgId, teamId, userId, addedAt: now }),
+    put({ ...keys.userTeam(orgId, userId, teamId), type: 'TeamMembership', orgId, teamId, userId, addedAt: now }),
+    ...state.grants.map((g) => put(copyItem(orgId, teamId, userId, g))),
+  ]);
+}
+
+/** Remove a member with their copies of the team's grants. */
+export async function removeTeamMember(state: TeamState, userId: string): Promise<void> {
+  const { orgId, teamId } = state.team;
+  await transact([
+    versionItem(state.team, 'remove'),
+    del(keys.teamMember(orgId, teamId, userId)),
+    del(keys.userTeam(orgId, userId, teamId)),
+    ...state.grants.map((g) => del(keys.userTeamGrant(orgId, userId, teamId, scopeKeyOf(g.scope, g.target)))),
+  ]);
+}
+
+/** Give the team a role at a scope (replacing its previous one there), copied to every member. */
+export async function putTeamGrant(state: TeamState, grant: TeamGrant, checks: TxItem[], now: string): Promise<void> {
+  const { orgId, teamId } = state.team;
+  const scopeKey = scopeKeyOf(grant.scope, grant.target);
+  const previous = state.grants.find((g) => scopeKeyOf(g.scope, g.target) === scopeKey);
+  const items: TxItem[] = [
+    versionItem(state.team, 'add'),
+    put({
+      ...keys.teamGrant(orgId, teamId, scopeKey),
+      type: 'TeamGrant',
+      orgId,
+      teamId,
+      ...grant,
+      grantedAt: now,
+      GSI1PK: keys.scopeMembers(orgId, scopeKey),
+      GSI1SK: keys.principalTeam(teamId),
+    }),
+    ...checks,
+    ...state.members.map((m) => put(copyItem(orgId, teamId, m.userId, grant))),
+  ];
+  if (previous?.role !== grant.role) {
+    if (isCustomGrant(grant)) items.push(roleUseItem(orgId, grant.role, 1));
+    if (previous && isCustomGrant(previous)) items.push(roleUseItem(orgId, previous.role, -1));
+  }
+  await transact(items);
+}
+
+/** Take a role away from the team and from every member's copies. */
+export async function deleteTeamGrant(state: TeamState, grant: StoredGrant): Promise<void> {
+  const { orgId, teamId } = state.team;
+  const scopeKey = scopeKeyOf(grant.scope, grant.target);
+  const items: TxItem[] = [
+    versionItem(state.team, 'remove'),
+    del(keys.teamGrant(orgId, teamId, scopeKey)),
+    ...state.members.map((m) => del(keys.userTeamGrant(orgId, m.userId, teamId, scopeKey))),
+  ];
+  if (isCustomGrant(grant)) items.push(roleUseItem(orgId, grant.role, -1));
+  await transact(items);
+}
+
+/** Mark the team as being deleted (no member or grant can be added from now on). */
+export async function markTeamDeleting(state: TeamState): Promise<void> {
+  await transact([versionItem(state.team, 'markDeleting')]);
+}
+
+/** Delete an emptied team's item. Its members and grants have been removed one transaction at a time. */
+export async function deleteTeamItem(orgId: string, teamId: string): Promise<void> {
+  await transact([
+    {
+      op: { Delete: { TableName: table(), Key: keys.team(orgId, teamId), ConditionExpression: 'attribute_exists(PK)' } },
+      onConditionFailed: () => notFound(`The team ${teamId}`),
+    },
+  ]);
+}
