@@ -1,12 +1,35 @@
-// Scheduled jobs on a timer, as EventBridge runs them in AWS (issue 3 fills these in).
+// Scheduled jobs on a timer, as EventBridge runs them in AWS: the invitation cleanup every 60 s (in AWS
+// every 15 minutes), and on demand through POST /_local/jobs/run (npm run cleanup).
 
-/** Run every scheduled job once (POST /_local/jobs/run, npm run cleanup). */
+import type { CleanupResult } from '../functions/operations/invitations';
+
+const INTERVAL_MS = 60_000;
+let running: Promise<Record<string, unknown>> | undefined;
+
+/** Run every scheduled job once (POST /_local/jobs/run, npm run cleanup). Overlapping calls share one run. */
 export async function runJobsOnce(): Promise<Record<string, unknown>> {
-  return {};
+  running ??= (async () => {
+    try {
+      const { runCleanup } = await import('../functions/jobs/cleanup');
+      const invitationCleanup: CleanupResult = await runCleanup();
+      return { invitationCleanup };
+    } finally {
+      running = undefined;
+    }
+  })();
+  return running;
 }
 
 /** Start the jobs' timers; returns the function that stops them. */
 export function startLocalJobs(): () => Promise<void> {
   const timers: NodeJS.Timeout[] = [];
-  return async () => timers.forEach(clearInterval);
+  const timer = setInterval(() => {
+    runJobsOnce().catch((err: Error) => console.error(`local jobs: ${err.name}: ${err.message}`));
+  }, INTERVAL_MS);
+  timer.unref();
+  timers.push(timer);
+  return async () => {
+    timers.forEach(clearInterval);
+    await running?.catch(() => undefined);
+  };
 }

@@ -147,14 +147,23 @@ const accessLog = (): middy.MiddlewareObj<Event, Result> => {
   };
 };
 
+export interface ApiHandlerOptions {
+  /**
+   * Content-Security-Policy directives of this group's HTML responses, merged over middy's defaults
+   * (undefined drops one). For a page whose own script and style the policy allows by hash.
+   */
+  contentSecurityPolicy?: Record<string, string | undefined>;
+}
+
 /** The Lambda handler of one route group: the shared middy stack around the dispatcher. */
-export function apiHandler(bindings: Binding[]) {
+export function apiHandler(bindings: Binding[], options: ApiHandlerOptions = {}) {
   const byKey = new Map(bindings.map((b) => [routeKey(b.route), b]));
   const origin = process.env.CORS_ORIGIN;
+  const csp = options.contentSecurityPolicy ?? { 'default-src': "'none'", 'frame-ancestors': "'none'" };
   const stack = middy<Event, Result>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
-    .use(httpSecurityHeaders({ contentSecurityPolicy: { 'default-src': "'none'", 'frame-ancestors': "'none'" } }));
+    .use(httpSecurityHeaders({ contentSecurityPolicy: csp as Record<string, string> }));
   if (origin) {
     stack.use(httpCors({ origin, credentials: false, headers: 'authorization,content-type', methods: 'GET,POST,PUT,PATCH,DELETE' }));
   }
