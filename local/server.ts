@@ -72,7 +72,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
 
     const matches = compiled.map((c) => ({ c, m: c.pattern.exec(url.pathname) })).filter((x) => x.m);
     if (matches.length === 0) {
-      if (method === 'GET' && serveStatic(url.pathname, res)) return;
+      // The console owns every other GET path (SPA routes); API paths answer 404 in the error shape.
+      const apiPath = /^\/(v1|invite|oidc)(\/|$)/.test(url.pathname);
+      if (method === 'GET' && !apiPath && serveStatic(url.pathname, res)) return;
       return send(res, 404, { error: { code: 'not_found', message: `No route ${method} ${url.pathname}.` } });
     }
     if (method === 'OPTIONS') {
