@@ -13,6 +13,7 @@ import {
 import { clock } from '../lib/clock';
 import * as store from '../store/orgs';
 import { getSubjectCollection } from '../store/subjects';
+import { getTeamState, removeTeamMember } from '../store/teams';
 import { StaleRead, withFreshReads } from '../store/transact';
 import type { Access } from './access';
 import { newId } from './ids';
@@ -78,9 +79,14 @@ export async function updateOrganization(
   return store.updateOrganization(access.org.orgId, patch);
 }
 
-/** Delete the org (the commit point), then sweep what it held. */
+/**
+ * Delete the org (the commit point), then sweep what it held. The members are listed after the org
+ * item is gone: no one can join from then on (joining is conditioned on the org item), so no
+ * collection is left unswept by a join that came between the listing and the delete.
+ */
 export async function deleteOrganization(access: Access): Promise<void> {
   const orgId = access.org.orgId;
+  await store.deleteOrganization(orgId);
   const userIds: string[] = [];
   let cursor: string | undefined;
   do {
@@ -88,7 +94,6 @@ export async function deleteOrganization(access: Access): Promise<void> {
     userIds.push(...page.items.map((m) => m.userId));
     cursor = page.next;
   } while (cursor);
-  await store.deleteOrganization(orgId);
   await store.sweepOrganization(orgId, userIds);
 }
 
@@ -118,6 +123,9 @@ export async function setMemberRole(access: Access, userId: string, role: string
   });
 }
 
+/** Teams a member may be in for their removal to fit one transaction beside role counts and grants. */
+const MAX_TEAMS_IN_REMOVAL = 20;
+
 /** Remove a member (or leave the org), keeping at least one Administrator. */
 export async function removeMember(access: Access, userId: string): Promise<void> {
   const orgId = access.org.orgId;
@@ -126,6 +134,16 @@ export async function removeMember(access: Access, userId: string): Promise<void
     const target = collection.membership;
     if (!target) throw notFound('The member');
     assertMayRemoveMember(access.grants, access.identity.userId, target);
+    // The removal is one transaction with two items per team the user is in: from a user in many teams,
+    // take the teams beyond that room first, each as a team change under its own lock, then read again.
+    const extraTeams = collection.teamIds.slice(MAX_TEAMS_IN_REMOVAL);
+    if (extraTeams.length > 0) {
+      for (const teamId of extraTeams) {
+        const state = await getTeamState(orgId, teamId);
+        if (state?.members.some((m) => m.userId === userId)) await removeTeamMember(state, userId);
+      }
+      throw new StaleRead();
+    }
     await store.removeMember(orgId, target, collection);
   });
 }

@@ -1,6 +1,6 @@
 // Organizations, memberships and user profiles. Each exported function is one access pattern.
 
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, conflict, lastAdministrator, notFound } from '../domain/errors';
 import { INITIAL_DEFAULT_ROLES, type DefaultRoles } from '../domain/evaluator';
 import type { Identity, Membership, Organization, OrganizationSettings, Page, UserProfile } from '../domain/model';
@@ -328,7 +328,6 @@ export async function removeMember(
       },
     },
     adminCountItem(orgId, member.role === ADMINISTRATOR ? -1 : 0, -1),
-    ...(isBuiltInRoleId('org', member.role) ? [] : [roleUseItem(orgId, member.role, -1)]),
   ];
   for (const [teamId, version] of teams) {
     items.push(
@@ -350,20 +349,24 @@ export async function removeMember(
   // and the version read above is then seen (and one written after it fails the version condition).
   const fresh = await partitionItems(keys.subjectPK(orgId, member.userId), 'PK, SK, #role, #permissions');
   const rest = fresh.filter((i) => i.SK !== 'MEMBER');
-  // Direct grants of custom roles are counted out of the role's inUse (team copies are counted per team grant).
-  const custom = rest.filter((i) => i.SK.startsWith('GRANT#') && i.permissions !== undefined);
-  const counted = custom.splice(0, Math.max(0, 50 - items.length));
-  items.push(...counted.map((i) => roleUseItem(orgId, i.role as string, -1)));
+  // Custom roles held directly (the org role and direct grants) are counted out of each role's inUse,
+  // one update per role (a transaction may touch an item once); team copies count per team grant.
+  const uses = new Map<string, number>();
+  if (!isBuiltInRoleId('org', member.role)) uses.set(member.role, 1);
+  for (const i of rest) {
+    if (i.SK.startsWith('GRANT#') && i.permissions !== undefined) uses.set(i.role as string, (uses.get(i.role as string) ?? 0) + 1);
+  }
+  const decrements = [...uses].map(([roleId, count]) => ({ roleId, item: roleUseItem(orgId, roleId, -count) }));
+  const counted = decrements.splice(0, Math.max(0, 50 - items.length));
+  items.push(...counted.map((d) => d.item));
   const inTransaction = rest.splice(0, 100 - items.length);
   items.push(...inTransaction.map((i) => ({ op: { Delete: { TableName: table(), Key: { PK: i.PK, SK: i.SK } } } })));
   await transact(items);
   await deleteItems(rest.map((i) => ({ PK: i.PK, SK: i.SK })));
   // Past the transaction's room: the membership is gone, so a failed decrement only leaves the role
   // counted (undeletable) until fixed; it must not turn a done removal into an error.
-  for (const i of custom) {
-    await transact([roleUseItem(orgId, i.role as string, -1)]).catch((err: unknown) =>
-      logger.warn('role use count not decremented', { orgId, roleId: i.role, error: err }),
-    );
+  for (const d of decrements) {
+    await transact([d.item]).catch((err: unknown) => logger.warn('role use count not decremented', { orgId, roleId: d.roleId, error: err }));
   }
 }
 
@@ -392,13 +395,15 @@ async function partitionItems(pk: string, projection: string): Promise<({ PK: st
 /** Current versions of teams (the fan-out lock of team grants). */
 async function getTeamVersions(orgId: string, teamIds: string[]): Promise<Map<string, number>> {
   const result = new Map<string, number>();
-  if (teamIds.length === 0) return result;
-  const out = await dynamo.send(
-    new BatchGetCommand({
-      RequestItems: { [table()]: { Keys: teamIds.map((t) => keys.team(orgId, t)), ConsistentRead: true } },
-    }),
-  );
-  for (const item of out.Responses?.[table()] ?? []) result.set(item.teamId as string, (item.version as number) ?? 0);
+  for (let i = 0; i < teamIds.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = teamIds.slice(i, i + 100).map((t) => keys.team(orgId, t));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 5)));
+      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[table()] ?? []) result.set(item.teamId as string, (item.version as number) ?? 0);
+      pending = out.UnprocessedKeys?.[table()]?.Keys;
+    }
+  }
   return result;
 }
 

@@ -65,8 +65,16 @@ describe('custom roles', () => {
 
     expect((await admin.api('PUT', `/v1/orgs/${orgId}/members/${first!.userId}/role`, { role: 'Member' })).status).toBe(200);
     expect(await inUse()).toBe(1);
+    // the same custom app role on two apps, and the custom org role: removal counts each out once
+    await admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: 'reader', name: 'Reader', scope: 'app', permissions: ['app.read'] });
+    for (const appId of ['a1', 'a2']) {
+      await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id: appId, name: appId });
+      expect((await admin.api('PUT', `/v1/orgs/${orgId}/apps/${appId}/members/${second!.userId}`, { role: 'reader' })).status).toBe(200);
+    }
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/roles/reader`)).body.inUse).toBe(2);
     expect((await admin.api('DELETE', `/v1/orgs/${orgId}/members/${second!.userId}`)).status).toBe(204);
     expect(await inUse()).toBe(0);
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/roles/reader`)).body.inUse).toBe(0);
     expect((await admin.api('DELETE', `/v1/orgs/${orgId}/roles/auditor`)).status).toBe(204);
   });
 

@@ -47,6 +47,23 @@ describe('teams', () => {
     expect((await admin.api('GET', `/v1/orgs/${orgId}/teams`)).body.teams).toEqual([]);
   });
 
+  it('removes from the organization a member of more teams than one transaction holds, leaving no team member behind', async () => {
+    const { orgId, admin, members } = await orgWithMembers(h, { Member: 1 });
+    const [busy] = members.Member!;
+    await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id: 'shop', name: 'Shop' });
+    const teamIds = Array.from({ length: 55 }, (_, i) => `t${i}`);
+    for (const id of teamIds) {
+      expect((await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id, name: id })).status).toBe(201);
+      expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/${id}/grants`, { scope: 'app', appId: 'shop', role: 'Viewer' })).status).toBe(200);
+      expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/${id}/members/${busy!.userId}`)).status).toBe(200);
+    }
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/members/${busy!.userId}`)).status).toBe(204);
+    for (const id of teamIds) expect((await admin.api('GET', `/v1/orgs/${orgId}/teams/${id}`)).body.members).toEqual([]);
+    // rejoining later brings back nothing of the old team copies
+    await addMember(orgId, busy!, 'Member');
+    expect((await decision(busy!, orgId, { action: 'app.read', appId: 'shop' })).reasons.filter((r: { via: string }) => r.via === 'team')).toEqual([]);
+  });
+
   it('never loses a copy under concurrent membership and grant changes', async () => {
     const { orgId, admin, members } = await orgWithMembers(h, { Member: 4 });
     await admin.api('PUT', `/v1/orgs/${orgId}/default-roles`, { orgRole: 'Member', appRole: null, envTypeRoles: {} });
