@@ -145,22 +145,30 @@ export async function createApp(app: App, owner: { userId: string; role: string 
   ]);
 }
 
-/** The org's live apps, one page at a time (org partition, SK begins_with APP#). */
+/**
+ * The org's live apps (not deleted, not being deleted), one page at a time (org partition, SK
+ * begins_with APP#). A filter may leave a page empty while more follow: read on until something is found.
+ */
 export async function listApps(orgId: string, cursor?: string, limit = 100): Promise<Page<App>> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: table(),
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :app)',
-      FilterExpression: 'attribute_not_exists(deletedAt)',
-      ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':app': 'APP#' },
-      ExclusiveStartKey: decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: 'APP#' } }),
-      Limit: limit,
-    }),
-  );
-  return { items: (out.Items ?? []).map(toApp), next: encodeCursor(out.LastEvaluatedKey) };
+  const items: App[] = [];
+  let start: Record<string, unknown> | undefined = decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: 'APP#' } });
+  do {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :app)',
+        FilterExpression: 'attribute_not_exists(deletedAt) AND attribute_not_exists(deleting)',
+        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':app': 'APP#' },
+        ExclusiveStartKey: start,
+        Limit: limit,
+      }),
+    );
+    items.push(...(out.Items ?? []).map(toApp));
+    start = out.LastEvaluatedKey;
+  } while (items.length === 0 && start);
+  return { items, next: encodeCursor(start) };
 }
 
-/** Mark an app as being deleted: from now on no grant, environment or team grant can be added to it. */
 export async function markAppDeleting(orgId: string, appId: string, deleting: boolean): Promise<void> {
   await transact([
     {

@@ -112,7 +112,7 @@ function toPending(item: Item): PendingInvitation {
   };
 }
 
-/** Count one invitation mail against the org's hourly limit (the counter item expires a day later). */
+/** Count one invitation mail against the org's hourly limit (TTL removes the counter item after two hours). */
 function rateItem(orgId: string, now: number, limit: number): TxItem {
   const hour = hourBucket(now);
   return {
