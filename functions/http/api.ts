@@ -115,7 +115,7 @@ async function dispatch(bindings: Map<string, Binding>, event: Event, context: C
     headers: event.headers,
   });
   if (route.produces === 'text/html') {
-    return { statusCode: route.status ?? 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: String(result) };
+    return { statusCode: route.status ?? 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: String(result) };
   }
   if (result === undefined) return { statusCode: 204 };
   return {

@@ -12,7 +12,7 @@ import type { Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { userGrantItem, memberVersionItem } from './grants';
 import { keys } from './keys';
-import { decodeCursor, encodeCursor } from './paging';
+import { decodeCursor, encodeCursor, queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
@@ -91,23 +91,13 @@ async function get(key: { PK: string; SK: string }): Promise<Item | undefined> {
   return Item;
 }
 
-async function queryAll(pk: string, prefix: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+async function queryPrefix(pk: string, prefix: string): Promise<Item[]> {
+  return queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    ConsistentRead: true,
+  });
 }
 
 // ---- apps ----
@@ -213,7 +203,7 @@ export async function getEnv(orgId: string, appId: string, envId: string): Promi
 
 /** Every environment item of an app, tombstones included (SK begins_with ENV#<a>#; strongly consistent). */
 export async function listEnvRecords(orgId: string, appId: string): Promise<Environment[]> {
-  return (await queryAll(keys.org(orgId).PK, `ENV#${appId}#`)).map(toEnv);
+  return (await queryPrefix(keys.org(orgId).PK, `ENV#${appId}#`)).map(toEnv);
 }
 
 /** The app's live environments. */
@@ -280,7 +270,7 @@ export async function getEnvType(orgId: string, typeId: string): Promise<Environ
 
 /** The org's environment types (SK begins_with ENVTYPE#). */
 export async function listEnvTypes(orgId: string): Promise<EnvironmentType[]> {
-  return (await queryAll(keys.org(orgId).PK, 'ENVTYPE#')).map(toEnvType);
+  return (await queryPrefix(keys.org(orgId).PK, 'ENVTYPE#')).map(toEnvType);
 }
 
 export async function createEnvType(t: EnvironmentType): Promise<void> {

@@ -1,11 +1,12 @@
 // Grant items: a role held on an app, an environment type or an environment, by a user (in their
 // collection, listed under the scope through byScope) or by a team (in the team's partition).
 
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../domain/errors';
 import type { Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { keys } from './keys';
+import { queryAll } from './paging';
 import { roleUseItem } from './roles';
 import { scopeKeyOf, type StoredGrant } from './subjects';
 import { transact, type TxItem } from './transact';
@@ -137,26 +138,19 @@ export interface ScopeHolders {
 /** Who holds a role on one scope target: users' direct grants and teams' grants (byScope index). */
 export async function listScopeHolders(orgId: string, scope: Scope, target: string): Promise<ScopeHolders> {
   const result: ScopeHolders = { users: [], teams: [] };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: 'byScope',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.scopeMembers(orgId, scopeKeyOf(scope, target)) },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      const sk = item.GSI1SK as string;
-      if (sk.startsWith('USER#')) {
-        result.users.push({ ...toStoredGrant(item), userId: item.userId as string, ...(item.grantedAt ? { grantedAt: item.grantedAt as string } : {}) });
-      } else if (sk.startsWith('TEAM#')) {
-        result.teams.push({ ...toStoredGrant(item), teamId: item.teamId as string });
-      }
+  const items = await queryAll({
+    TableName: table(),
+    IndexName: 'byScope',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.scopeMembers(orgId, scopeKeyOf(scope, target)) },
+  });
+  for (const item of items) {
+    const sk = item.GSI1SK as string;
+    if (sk.startsWith('USER#')) {
+      result.users.push({ ...toStoredGrant(item), userId: item.userId as string, ...(item.grantedAt ? { grantedAt: item.grantedAt as string } : {}) });
+    } else if (sk.startsWith('TEAM#')) {
+      result.teams.push({ ...toStoredGrant(item), teamId: item.teamId as string });
     }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  }
   return result;
 }

@@ -24,7 +24,7 @@ import { scopeCheck } from './apps';
 import { userGrantItem } from './grants';
 import { keys } from './keys';
 import { joinItems } from './orgs';
-import { decodeCursor, encodeCursor } from './paging';
+import { decodeCursor, encodeCursor, queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
@@ -413,43 +413,25 @@ export async function listInvitations(orgId: string, status: InvitationStatus | 
 
 /** An org's live pending invitations (the guards with expiresAt > now): the invited rows of the members list. */
 export async function listPendingInvitations(orgId: string, now: number): Promise<PendingInvitation[]> {
-  const result: PendingInvitation[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :guard)',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':guard': 'INVPENDING#', ':now': now },
-        ExclusiveStartKey: start,
-      }),
-    );
-    result.push(...(out.Items ?? []).map(toPending));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return result;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :guard)',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':guard': 'INVPENDING#', ':now': now },
+  });
+  return items.map(toPending);
 }
 
 /** Live invitations pending for an e-mail address, in every org (byPrincipal: GSI2PK=EMAIL#<email>). */
 export async function listInvitationsForEmail(email: string, now: number): Promise<PendingInvitation[]> {
-  const result: PendingInvitation[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: 'byPrincipal',
-        KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
-        FilterExpression: 'expiresAt > :now',
-        ExpressionAttributeValues: { ':pk': keys.principalEmail(email), ':org': 'ORG#', ':now': now },
-        ExclusiveStartKey: start,
-      }),
-    );
-    result.push(...(out.Items ?? []).map(toPending));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return result;
+  const items = await queryAll({
+    TableName: table(),
+    IndexName: 'byPrincipal',
+    KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': keys.principalEmail(email), ':org': 'ORG#', ':now': now },
+  });
+  return items.map(toPending);
 }
 
 /** Which of these apps are live in the org: exist, not being deleted, no tombstone (BatchGet, consistent). */

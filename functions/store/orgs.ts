@@ -9,7 +9,7 @@ import { dynamo, table } from './client';
 import { keys } from './keys';
 import { roleUseItem } from './roles';
 import { logger } from '../http/logger';
-import { decodeCursor, encodeCursor } from './paging';
+import { decodeCursor, encodeCursor, queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
@@ -235,22 +235,13 @@ export async function listMembers(orgId: string, cursor?: string, limit = 100): 
 
 /** The organizations a user belongs to (byPrincipal index). */
 export async function listUserMemberships(userId: string): Promise<Membership[]> {
-  const items: Membership[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: 'byPrincipal',
-        KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
-        ExpressionAttributeValues: { ':pk': keys.principalUser(userId), ':org': 'ORG#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(out.Items ?? []).map(toMembership));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
+  const items = await queryAll({
+    TableName: table(),
+    IndexName: 'byPrincipal',
+    KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
+    ExpressionAttributeValues: { ':pk': keys.principalUser(userId), ':org': 'ORG#' },
+  });
+  return items.map(toMembership);
 }
 
 /** The admin-count update that every change of Administrators carries, conditioned so none leaves zero. */
@@ -372,24 +363,15 @@ export async function removeMember(
 
 /** Every item of a partition with the given attributes (strongly consistent). */
 async function partitionItems(pk: string, projection: string): Promise<({ PK: string; SK: string } & Item)[]> {
-  const result: ({ PK: string; SK: string } & Item)[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExpressionAttributeNames: { '#role': 'role', '#permissions': 'permissions' },
-        ProjectionExpression: projection,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    result.push(...((out.Items ?? []) as ({ PK: string; SK: string } & Item)[]));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return result;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ExpressionAttributeNames: { '#role': 'role', '#permissions': 'permissions' },
+    ProjectionExpression: projection,
+    ConsistentRead: true,
+  });
+  return items as ({ PK: string; SK: string } & Item)[];
 }
 
 /** Current versions of teams (the fan-out lock of team grants). */
@@ -490,23 +472,14 @@ export async function deleteItems(itemKeys: { PK: string; SK: string }[]): Promi
 
 /** Every item key of a partition (strongly consistent). */
 export async function partitionKeys(pk: string): Promise<{ PK: string; SK: string }[]> {
-  const result: { PK: string; SK: string }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'PK, SK',
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) result.push({ PK: item.PK as string, SK: item.SK as string });
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return result;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ProjectionExpression: 'PK, SK',
+    ConsistentRead: true,
+  });
+  return items.map((item) => ({ PK: item.PK as string, SK: item.SK as string }));
 }
 
 /** Delete every item a deleted org held: its members' collections, its own partition, its teams'. */

@@ -4,7 +4,9 @@
 // attributes of the query it continues, stay in that query's partition and inside its sort-key range.
 // Anything else is a 400, never a key DynamoDB would reject (a 500) or one that reads another partition.
 
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { validationFailed } from '../domain/errors';
+import { dynamo } from './client';
 
 /** What a cursor of one query must look like: the partition attribute(s) and their values, and sort-key prefixes. */
 export interface CursorShape {
@@ -41,4 +43,16 @@ export function decodeCursor(cursor: string | undefined, shape: CursorShape): Re
     if (prefix !== undefined && !value.startsWith(prefix)) throw invalid();
   }
   return key as Record<string, string>;
+}
+
+/** Every item a query matches: reads page after page until DynamoDB gives no LastEvaluatedKey. */
+export async function queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -1,11 +1,12 @@
 // Custom roles: named permission sets at one scope, items in the org partition (SK ROLE#<id>).
 // `inUse` counts the grants that copied the role (direct and team grants); a role in use is not deleted.
 
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, notFound } from '../domain/errors';
 import type { Permission, Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { keys } from './keys';
+import { queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
@@ -55,21 +56,12 @@ export async function getRole(orgId: string, roleId: string): Promise<CustomRole
 
 /** The org's custom roles (org partition, SK begins_with ROLE#). */
 export async function listRoles(orgId: string): Promise<CustomRole[]> {
-  const roles: CustomRole[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)',
-        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':role': 'ROLE#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    roles.push(...(out.Items ?? []).map(toRole));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return roles;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)',
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':role': 'ROLE#' },
+  });
+  return items.map(toRole);
 }
 
 /** Rename or describe a role; its permissions never change (grants copied them). */

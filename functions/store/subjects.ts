@@ -6,13 +6,14 @@
 // Writes that add to a collection bump MEMBER.version (or the team's version, for team copies), so a
 // removal that read the collection can condition on nothing having been added since.
 
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Grant, GrantSource } from '../domain/evaluator';
 import type { Membership, Organization } from '../domain/model';
 import { builtInRole, type Permission, type Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { keys } from './keys';
 import { toMembership, toOrganization } from './orgs';
+import { queryAll } from './paging';
 
 type Item = Record<string, unknown>;
 
@@ -60,34 +61,27 @@ export interface SubjectCollection {
 /** All of one user's items in one org: one strongly consistent Query (paged only past 1 MB). */
 export async function getSubjectCollection(orgId: string, userId: string): Promise<SubjectCollection> {
   const result: SubjectCollection = { grants: [], teamIds: [], itemKeys: [] };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.subjectPK(orgId, userId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      const sk = item.SK as string;
-      result.itemKeys.push({ PK: item.PK as string, SK: sk });
-      if (sk === 'MEMBER') {
-        result.membership = { ...toMembership(item), version: (item.version as number | undefined) ?? 0 };
-      } else if (sk.startsWith('GRANT#')) {
-        const grant = grantFromItem(item, { kind: 'direct' });
-        if (grant) result.grants.push(grant);
-      } else if (sk.startsWith('TEAMGRANT#')) {
-        const grant = grantFromItem(item, { kind: 'team', teamId: item.teamId as string });
-        if (grant) result.grants.push(grant);
-      } else if (sk.startsWith('TEAM#')) {
-        result.teamIds.push(item.teamId as string);
-      }
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.subjectPK(orgId, userId) },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    const sk = item.SK as string;
+    result.itemKeys.push({ PK: item.PK as string, SK: sk });
+    if (sk === 'MEMBER') {
+      result.membership = { ...toMembership(item), version: (item.version as number | undefined) ?? 0 };
+    } else if (sk.startsWith('GRANT#')) {
+      const grant = grantFromItem(item, { kind: 'direct' });
+      if (grant) result.grants.push(grant);
+    } else if (sk.startsWith('TEAMGRANT#')) {
+      const grant = grantFromItem(item, { kind: 'team', teamId: item.teamId as string });
+      if (grant) result.grants.push(grant);
+    } else if (sk.startsWith('TEAM#')) {
+      result.teamIds.push(item.teamId as string);
     }
-    start = out.LastEvaluatedKey;
-  } while (start);
+  }
   return result;
 }
 

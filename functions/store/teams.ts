@@ -6,12 +6,13 @@
 // and bumps the team version, so two concurrent changes of one team cannot miss each other; adding a
 // member also bumps their MEMBER.version (the collection protocol of store/subjects.ts).
 
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { conflict, notFound } from '../domain/errors';
 import type { Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { isCustomGrant, memberVersionItem } from './grants';
 import { keys } from './keys';
+import { queryAll } from './paging';
 import { roleUseItem } from './roles';
 import { scopeKeyOf, type StoredGrant } from './subjects';
 import { StaleRead, transact, type TxItem } from './transact';
@@ -75,21 +76,12 @@ export async function createTeam(team: Omit<Team, 'version'>): Promise<void> {
 
 /** The org's teams (org partition, SK begins_with TEAM#). */
 export async function listTeams(orgId: string): Promise<Team[]> {
-  const teams: Team[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :team)',
-        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':team': 'TEAM#' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    teams.push(...(out.Items ?? []).map(toTeam));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return teams;
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :team)',
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':team': 'TEAM#' },
+  });
+  return items.map(toTeam);
 }
 
 /**
@@ -101,21 +93,12 @@ export async function listTeams(orgId: string): Promise<Team[]> {
 export async function getTeamState(orgId: string, teamId: string): Promise<TeamState | undefined> {
   const teamOut = await dynamo.send(new GetCommand({ TableName: table(), Key: keys.team(orgId, teamId), ConsistentRead: true }));
   if (!teamOut.Item) return undefined;
-  const partition: Item[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo.send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.teamPK(orgId, teamId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    partition.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const partition: Item[] = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.teamPK(orgId, teamId) },
+    ConsistentRead: true,
+  });
   const state: TeamState = { team: toTeam(teamOut.Item), members: [], grants: [] };
   for (const item of partition) {
     const sk = item.SK as string;

@@ -78,6 +78,9 @@ describe('the whole flow', () => {
     const page = await fetch(`${h.url}/invite/${token}`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+    // The URL holds the token: no cache keeps the page, no referrer carries it away.
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toMatch(/sandbox|unsafe-inline/);
