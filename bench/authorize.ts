@@ -1,7 +1,9 @@
 // Authorization benchmark, in one run on the same data (1,000 users, 200 apps, 20 environment types,
 // 50 teams): decisions per second of our evaluator and of node-casbin with an equivalent
-// RBAC-with-domains model, their ratio; then DynamoDB calls per request for every route, counted on
-// the shared client's middleware stack against DynamoDB Local.
+// RBAC-with-domains model, their ratio; then DynamoDB calls per request for every route (public ones,
+// a live invitation link and the org's deletion included), counted on the shared client's middleware
+// stack against DynamoDB Local, with each request's time as a ratio to a baseline of the same run.
+// Only the route figures: `npx tsx bench/authorize.ts --routes`.
 
 import { newEnforcer, newModelFromString } from 'casbin';
 import { decide, subjectGrants, type DefaultRoles, type Grant, type ResourceFacts } from '../functions/domain/evaluator';
@@ -169,10 +171,19 @@ export async function evaluatorFigures() {
   console.log(`  agreement     : ${((100 * agree) / AGREEMENT_SAMPLE).toFixed(2)}% of ${AGREEMENT_SAMPLE} requests decided the same by both`);
 }
 
-/** DynamoDB calls per request for every route of the route table, on DynamoDB Local through the local server. */
-async function callsPerRoute() {
+/** Median of a list of numbers. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/**
+ * DynamoDB calls per request for every route of the route table, on DynamoDB Local through the local
+ * server, each measured on a success where one can be arranged: a real invitation is issued so its
+ * preview, its page and its acceptance (by the invitee) are measured on a live link, and the org is
+ * deleted last. Beside the calls, each request's time as a ratio to a baseline measured in this run
+ * (the median GET /v1/openapi.json: the whole HTTP stack, no DynamoDB). No timed assertion anywhere.
+ */
+export async function callsPerRoute() {
   const { startDynamoLocal, ensureTable } = await import('../local/dynamo');
-  const { startSesLocal } = await import('../local/ses');
+  const { startSesLocal, readMailbox } = await import('../local/ses');
   const { setLocalEnvironment } = await import('../local/environment');
   // The DynamoDB Local of `npm run bench` (bench/run.ts) when there is one: the SDK client is made once.
   const dynamoLocal = process.env.AWS_ENDPOINT_URL_DYNAMODB ? undefined : await startDynamoLocal();
@@ -194,15 +205,30 @@ async function callsPerRoute() {
   tokenVerifier().cacheJwks(signer.jwks as never);
   const { server, url } = await startLocalServer({ port: 0, signer, sesEndpoint: ses.endpoint });
   try {
-    const token = await signer.issue({ email: 'bench@example.com', provider: 'Google' });
-    const call = async (method: string, path: string, body?: unknown) => {
+    const inviteeEmail = 'invitee@example.com';
+    const tokens = {
+      owner: await signer.issue({ email: 'bench@example.com', provider: 'Google' }),
+      invitee: await signer.issue({ email: inviteeEmail, provider: 'GitHub' }),
+      anonymous: undefined,
+    };
+    type Caller = keyof typeof tokens;
+    const call = async (method: string, path: string, body?: unknown, as: Caller = 'owner') => {
+      const token = tokens[as];
+      const started = process.hrtime.bigint();
       const res = await fetch(url + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      let json: Record<string, any> | undefined;
+      try {
+        json = text ? (JSON.parse(text) as Record<string, any>) : undefined;
+      } catch {
+        json = undefined; // the invite page is HTML
+      }
+      return { status: res.status, body: json, ms };
     };
     const me = await call('GET', '/v1/me');
     const userId = me.body!.user.userId as string;
@@ -214,48 +240,74 @@ async function callsPerRoute() {
       ['POST', `${o}/teams`, { id: 'web', name: 'Web' }],
       ['PUT', `${o}/teams/web/grants`, { scope: 'app', appId: 'shop', role: 'Developer' }],
       ['PUT', `${o}/teams/web/members/${userId}`],
-    ] as const) await call(m, p, b);
+      ['POST', `${o}/invitations`, { email: inviteeEmail, role: 'Member' }],
+    ] as const) {
+      const res = await call(m, p, b);
+      if (res.status >= 300) throw new Error(`bench setup: ${m} ${p} answered ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    // The live link of that invitation, as the invitee gets it: from the mail the local SES kept.
+    const mail = (await readMailbox(ses.endpoint)).reverse().find((m) => m.destination.to.includes(inviteeEmail));
+    const inviteToken = /\/invite\/([^\s"'<>]+)/.exec(mail?.body.text ?? '')?.[1];
+    if (!inviteToken) throw new Error('bench setup: no invitation link in the local mailbox');
     // A second member whose role changes and who is removed.
     const other = 'bench-other';
     await transact(joinItems({ orgId, userId: other, email: 'other@example.com', role: 'Member', joinedAt: new Date().toISOString() }));
 
-    // One request per route that succeeds where it can, GETs first and DELETEs last. Ids not given
-    // here come from `params` (the app, environment, type and team made above).
-    const samples: Record<string, [string, unknown?]> = {
-      'POST /v1/orgs': ['/v1/orgs', { name: 'Other' }],
-      'POST /v1/orgs/{orgId}/invitations': [`${o}/invitations`, { email: 'new@example.com' }],
-      'POST /v1/orgs/{orgId}/apps': [`${o}/apps`, { id: 'blog', name: 'Blog' }],
-      'POST /v1/orgs/{orgId}/env-types': [`${o}/env-types`, { id: 'production' }],
-      'POST /v1/orgs/{orgId}/apps/{appId}/envs': [`${o}/apps/shop/envs`, { id: 'dev2', type: 'development' }],
-      'POST /v1/orgs/{orgId}/teams': [`${o}/teams`, { id: 'ops', name: 'Ops' }],
-      'POST /v1/orgs/{orgId}/roles': [`${o}/roles`, { id: 'reader', name: 'Reader', scope: 'app', permissions: ['app.read'] }],
-      'POST /v1/orgs/{orgId}/authorize': [`${o}/authorize`, { action: 'env.deploy', appId: 'shop', envId: 'dev1' }],
-      'GET /v1/orgs/{orgId}/roles/{roleId}': [`${o}/roles/Manager`],
-      'PUT /v1/orgs/{orgId}/members/{userId}/role': [`${o}/members/${other}/role`, { role: 'Manager' }],
-      'PUT /v1/orgs/{orgId}/apps/{appId}/members/{userId}': [`${o}/apps/blog/members/${other}`, { role: 'reader' }],
-      'PUT /v1/orgs/{orgId}/env-types/{typeId}/members/{userId}': [`${o}/env-types/production/members/${userId}`, { role: 'Deployer' }],
-      'PUT /v1/orgs/{orgId}/apps/{appId}/envs/{envId}/members/{userId}': [`${o}/apps/shop/envs/dev1/members/${userId}`, { role: 'Owner' }],
-      'PUT /v1/orgs/{orgId}/teams/{teamId}/members/{userId}': [`${o}/teams/ops/members/${userId}`],
-      'PUT /v1/orgs/{orgId}/teams/{teamId}/grants': [`${o}/teams/ops/grants`, { scope: 'app', appId: 'blog', role: 'Viewer' }],
-      'PUT /v1/orgs/{orgId}/default-roles': [`${o}/default-roles`, { orgRole: 'Manager', appRole: 'Developer', envTypeRoles: { development: 'Deployer' } }],
-      'PATCH /v1/orgs/{orgId}/roles/{roleId}': [`${o}/roles/reader`, { name: 'Readers' }],
-      'PATCH /v1/orgs/{orgId}': [o, { name: 'Bench 2' }],
-      'DELETE /v1/orgs/{orgId}/members/{userId}': [`${o}/members/${other}`],
-      'DELETE /v1/orgs/{orgId}/apps/{appId}': [`${o}/apps/blog`],
-      'DELETE /v1/orgs/{orgId}/env-types/{typeId}/members/{userId}': [`${o}/env-types/production/members/${userId}`],
-      'DELETE /v1/orgs/{orgId}/apps/{appId}/envs/{envId}': [`${o}/apps/shop/envs/dev2`],
-      'DELETE /v1/orgs/{orgId}/teams/{teamId}': [`${o}/teams/ops`],
-      'DELETE /v1/orgs/{orgId}/teams/{teamId}/grants': [`${o}/teams/web/grants?scope=app&appId=shop`],
+    // The baseline of this run: the cheapest route (no DynamoDB), warmed up, median of 21.
+    for (let i = 0; i < 5; i++) await call('GET', '/v1/openapi.json', undefined, 'anonymous');
+    const baselineTimes: number[] = [];
+    for (let i = 0; i < 21; i++) baselineTimes.push((await call('GET', '/v1/openapi.json', undefined, 'anonymous')).ms);
+    const baseline = median(baselineTimes);
+
+    // One request per route that succeeds where it can, GETs first and DELETEs last, the org's own
+    // deletion at the very end. Ids not given here come from `params` (made above).
+    const samples: Record<string, { path: string; body?: unknown; as?: Caller }> = {
+      'GET /v1/openapi.json': { path: '/v1/openapi.json', as: 'anonymous' },
+      'GET /v1/invitations/{token}': { path: `/v1/invitations/${inviteToken}`, as: 'anonymous' },
+      'GET /invite/{token}': { path: `/invite/${inviteToken}`, as: 'anonymous' },
+      'POST /v1/invitations/{token}/accept': { path: `/v1/invitations/${inviteToken}/accept`, as: 'invitee' },
+      'POST /v1/orgs': { path: '/v1/orgs', body: { name: 'Other' } },
+      'POST /v1/orgs/{orgId}/invitations': { path: `${o}/invitations`, body: { email: 'new@example.com' } },
+      'POST /v1/orgs/{orgId}/apps': { path: `${o}/apps`, body: { id: 'blog', name: 'Blog' } },
+      'POST /v1/orgs/{orgId}/env-types': { path: `${o}/env-types`, body: { id: 'production' } },
+      'POST /v1/orgs/{orgId}/apps/{appId}/envs': { path: `${o}/apps/shop/envs`, body: { id: 'dev2', type: 'development' } },
+      'POST /v1/orgs/{orgId}/teams': { path: `${o}/teams`, body: { id: 'ops', name: 'Ops' } },
+      'POST /v1/orgs/{orgId}/roles': { path: `${o}/roles`, body: { id: 'reader', name: 'Reader', scope: 'app', permissions: ['app.read'] } },
+      'POST /v1/orgs/{orgId}/authorize': { path: `${o}/authorize`, body: { action: 'env.deploy', appId: 'shop', envId: 'dev1' } },
+      'GET /v1/orgs/{orgId}/roles/{roleId}': { path: `${o}/roles/Manager` },
+      'PUT /v1/orgs/{orgId}/members/{userId}/role': { path: `${o}/members/${other}/role`, body: { role: 'Manager' } },
+      'PUT /v1/orgs/{orgId}/apps/{appId}/members/{userId}': { path: `${o}/apps/blog/members/${other}`, body: { role: 'reader' } },
+      'PUT /v1/orgs/{orgId}/env-types/{typeId}/members/{userId}': { path: `${o}/env-types/production/members/${userId}`, body: { role: 'Deployer' } },
+      'PUT /v1/orgs/{orgId}/apps/{appId}/envs/{envId}/members/{userId}': { path: `${o}/apps/shop/envs/dev1/members/${userId}`, body: { role: 'Owner' } },
+      'PUT /v1/orgs/{orgId}/teams/{teamId}/members/{userId}': { path: `${o}/teams/ops/members/${userId}` },
+      'PUT /v1/orgs/{orgId}/teams/{teamId}/grants': { path: `${o}/teams/ops/grants`, body: { scope: 'app', appId: 'blog', role: 'Viewer' } },
+      'PUT /v1/orgs/{orgId}/default-roles': { path: `${o}/default-roles`, body: { orgRole: 'Manager', appRole: 'Developer', envTypeRoles: { development: 'Deployer' } } },
+      'PATCH /v1/orgs/{orgId}/roles/{roleId}': { path: `${o}/roles/reader`, body: { name: 'Readers' } },
+      'PATCH /v1/orgs/{orgId}': { path: o, body: { name: 'Bench 2' } },
+      'DELETE /v1/orgs/{orgId}/members/{userId}': { path: `${o}/members/${other}` },
+      'DELETE /v1/orgs/{orgId}/apps/{appId}': { path: `${o}/apps/blog` },
+      'DELETE /v1/orgs/{orgId}/env-types/{typeId}/members/{userId}': { path: `${o}/env-types/production/members/${userId}` },
+      'DELETE /v1/orgs/{orgId}/apps/{appId}/envs/{envId}': { path: `${o}/apps/shop/envs/dev2` },
+      'DELETE /v1/orgs/{orgId}/teams/{teamId}': { path: `${o}/teams/ops` },
+      'DELETE /v1/orgs/{orgId}/teams/{teamId}/grants': { path: `${o}/teams/web/grants?scope=app&appId=shop` },
     };
-    const params: Record<string, string> = { orgId, appId: 'shop', envId: 'dev1', typeId: 'development', teamId: 'web', roleId: 'reader', userId, invitationId: 'none', token: 'none' };
-    const order = (m: string) => ({ GET: 0, POST: 1, PUT: 2, PATCH: 3, DELETE: 4 })[m] ?? 5;
-    const table = [...routes].filter((r) => r.auth === 'user').sort((a, b) => order(a.method) - order(b.method));
+    const params: Record<string, string> = { orgId, appId: 'shop', envId: 'dev1', typeId: 'development', teamId: 'web', roleId: 'reader', userId };
+    const LAST = 'DELETE /v1/orgs/{orgId}'; // ends the run's org, so it goes after everything else
+    const order = (r: { method: string; path: string }) => (`${r.method} ${r.path}` === LAST ? 9 : ({ GET: 0, POST: 1, PUT: 2, PATCH: 3, DELETE: 4 })[r.method] ?? 5);
+    const table = [...routes].sort((a, b) => order(a) - order(b));
     const rows: string[] = [];
+    const leftOut: string[] = [];
+    const failures: string[] = [];
     const authPk = keys.subjectPK(orgId, userId);
     for (const route of table) {
       const key = `${route.method} ${route.path}`;
-      if (key === 'DELETE /v1/orgs/{orgId}') continue; // would end the run's org
-      const [path, body] = samples[key] ?? [route.path.replace(/\{(\w+)\}/g, (_, n: string) => params[n] ?? n)];
+      const sample = samples[key];
+      const unresolved = sample ? [] : [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).filter((n) => !params[n]);
+      if (unresolved.length) {
+        leftOut.push(`  ${key}: no sample and no value for ${unresolved.join(', ')}`);
+        continue;
+      }
+      const path = sample?.path ?? route.path.replace(/\{(\w+)\}/g, (_, n: string) => params[n]!);
       let total = 0;
       let auth = 0;
       const name = `bench-count-${rows.length}`;
@@ -270,13 +322,25 @@ async function callsPerRoute() {
         },
         { step: 'initialize', name },
       );
-      const res = await call(route.method, path, body);
+      const res = await call(route.method, path, sample?.body, sample?.as);
       dynamo.middlewareStack.remove(name);
+      // Reads are repeatable: their time is the median of five (the calls are counted on the first).
+      let ms = res.ms;
+      if (route.method === 'GET' && res.status < 300) {
+        const more: number[] = [res.ms];
+        for (let i = 0; i < 4; i++) more.push((await call(route.method, path, sample?.body, sample?.as)).ms);
+        ms = median(more);
+      }
       if (key === 'POST /v1/orgs/{orgId}/invitations' && res.body?.invitationId) params.invitationId = res.body.invitationId as string;
-      rows.push(`  ${key.padEnd(68)} ${String(res.status).padStart(3)}  ${String(total).padStart(3)} calls (${auth} to authorize)`);
+      if (res.status >= 300) failures.push(`  ${key}: ${res.status} ${res.body?.error?.code ?? ''}`.trimEnd());
+      const ratio = `${(ms / baseline).toFixed(1).padStart(5)}×${route.method === 'GET' ? ' ' : '¹'}`;
+      rows.push(`  ${key.padEnd(68)} ${String(res.status).padStart(3)}  ${String(total).padStart(3)} calls (${auth} to authorize)  ${ratio}`);
     }
-    console.log('DynamoDB calls per request, by route (status; authorization = the caller\'s collection Query + the org GetItem, in parallel):');
+    console.log(`DynamoDB calls per request, by route (status; authorization = the caller's collection Query + the org GetItem, in parallel), and time as a multiple of the baseline (GET /v1/openapi.json, median ${baseline.toFixed(1)} ms in this run; ¹ one request, the rest medians of five):`);
     for (const row of rows) console.log(row);
+    console.log(`Routes measured: ${rows.length} of ${routes.length}.`);
+    if (leftOut.length) console.log(`Left out:\n${leftOut.join('\n')}`);
+    if (failures.length) console.log(`Measured on a refusal, not a success (their figures are the refusal's cost):\n${failures.join('\n')}`);
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -291,5 +355,6 @@ export async function authorizeBench(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await authorizeBench();
+  if (process.argv.includes('--routes')) await callsPerRoute();
+  else await authorizeBench();
 }

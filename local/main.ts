@@ -5,7 +5,7 @@
 import './preamble';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureTable, startDynamoLocal } from './dynamo';
+import { ensureTable, freePort, isPortFree, startDynamoLocal } from './dynamo';
 import { setLocalEnvironment } from './environment';
 import { startSesLocal } from './ses';
 import { createLocalSigner } from './sign-in';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
   },
 });
 const port = Number(values.port);
+const HOST = '127.0.0.1';
 const inMemory = values['in-memory'];
 const dataDir = resolve(values['data-dir']);
 
@@ -31,15 +32,21 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
+process.on('SIGHUP', () => void stop(0));
 
 try {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0-65535), not "${values.port}".`);
+  // Checked before Java starts, so a port in use costs nothing to clean up; the listen below still
+  // rejects (and stop() runs) if something takes the port meanwhile.
+  const listenPort = port === 0 ? await freePort() : port;
+  if (!(await isPortFree(listenPort, HOST))) {
+    throw new Error(`Port ${listenPort} on ${HOST} is already in use. Stop what listens there, or start on another port: npm start -- --port <number>.`);
+  }
   const dynamo = await startDynamoLocal(inMemory ? {} : { dataDir: join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
   const ses = await startSesLocal(0);
   stops.push(ses.stop);
 
-  const { freePort } = await import('./dynamo');
-  const listenPort = port === 0 ? await freePort() : port;
   const publicUrl = `http://localhost:${listenPort}`;
   setLocalEnvironment({ dynamoEndpoint: dynamo.endpoint, sesEndpoint: ses.endpoint, publicUrl, tableName: 'org-access' });
   await ensureTable(dynamo.endpoint, 'org-access');
@@ -53,7 +60,7 @@ try {
   tokenVerifier().cacheJwks(signer.jwks as Parameters<ReturnType<typeof tokenVerifier>['cacheJwks']>[0]);
 
   const { startLocalServer } = await import('./server');
-  const { server } = await startLocalServer({ port: listenPort, host: '127.0.0.1', signer, sesEndpoint: ses.endpoint });
+  const { server } = await startLocalServer({ port: listenPort, host: HOST, signer, sesEndpoint: ses.endpoint });
   stops.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
   const { startLocalJobs } = await import('./jobs');
   stops.push(startLocalJobs());
@@ -65,7 +72,7 @@ try {
   Test clock      POST ${publicUrl}/_local/clock {advanceSeconds}
   Mailbox         ${publicUrl}/_local/mailbox      GET ${publicUrl}/_local/mail
   SES viewer      ${ses.endpoint}/
-  DynamoDB Local  ${dynamo.endpoint}
+  DynamoDB Local  ${dynamo.endpoint}   (pid ${dynamo.pid})
 org-access listening on ${publicUrl}
 Press Ctrl-C to stop.`);
 } catch (err) {

@@ -138,6 +138,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
       return send(res, 200, { emails: await readMailbox(options.sesEndpoint) });
     }
     if (path === '/_local/jwks.json' && method === 'GET') return send(res, 200, options.signer.jwks);
+    if (path === '/_local/sign-in.js' && method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(await signInScript());
+    }
     if (path === '/_local/jobs/run' && method === 'POST') {
       const { runJobsOnce } = await import('./jobs');
       return send(res, 200, await runJobsOnce());
@@ -152,10 +156,38 @@ export async function startLocalServer(options: LocalServerOptions): Promise<{ s
   }
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((r) => server.listen(options.port, host, () => r()));
+  // A port in use (or not ours to bind) rejects, so the caller stops what it started (DynamoDB Local).
+  await new Promise<void>((resolveListen, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, options.port));
+    server.once('error', onError);
+    server.listen(options.port, host, () => {
+      server.off('error', onError);
+      resolveListen();
+    });
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return { server, url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}` };
+}
+
+/** A listen failure in words: which address, and what to do about it. */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`Port ${port} on ${host} is already in use. Stop what listens there, or start on another port: npm start -- --port <number>.`);
+  if (err.code === 'EACCES') return new Error(`Port ${port} on ${host} may not be bound by this user. Choose a port above 1023: npm start -- --port <number>.`);
+  return new Error(`Cannot listen on ${host}:${port}: ${err.message}`);
+}
+
+let signInBundle: Promise<string> | undefined;
+/** The local sign-in page's script (web/src/local-sign-in.ts with the console's safeReturnTo), bundled once. */
+function signInScript(): Promise<string> {
+  signInBundle ??= import('esbuild')
+    .then(({ build }) => build({ entryPoints: [join(ROOT, 'web/src/local-sign-in.ts')], bundle: true, write: false, format: 'esm', target: 'es2022', logLevel: 'silent' }))
+    .then((out) => out.outputFiles[0]!.text)
+    .catch((err: unknown) => {
+      signInBundle = undefined;
+      throw err;
+    });
+  return signInBundle;
 }
 
 const STATIC_TYPES: Record<string, string> = {
@@ -192,7 +224,7 @@ function renderMailbox(mails: Awaited<ReturnType<typeof readMailbox>>): string {
       (m) => `<article><h2>${esc(m.subject)}</h2><p><b>To:</b> ${esc(m.destination.to.join(', '))} · <b>From:</b> ${esc(m.from)} · ${new Date(m.at * 1000).toISOString()}</p><pre>${esc(m.body.text ?? '').replace(/(https?:\/\/[^\s<]+)/g, '<a href="$1">$1</a>')}</pre></article>`,
     )
     .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Local mailbox · org-access</title><style>body{font:16px system-ui;max-width:50rem;margin:2rem auto;padding:0 1rem}article{border-bottom:1px solid #ccc}pre{white-space:pre-wrap}</style></head><body><h1>Local mailbox</h1><p>What SES would have sent. Newest first.</p>${items || '<p>No mail yet.</p>'}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Local mailbox · org-access</title><style>body{font:16px system-ui;max-width:50rem;margin:2rem auto;padding:0 1rem;overflow-wrap:anywhere}article{border-bottom:1px solid #ccc}pre{white-space:pre-wrap;overflow-wrap:anywhere}a{overflow-wrap:anywhere}</style></head><body><h1>Local mailbox</h1><p>What SES would have sent. Newest first.</p>${items || '<p>No mail yet.</p>'}</body></html>`;
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {

@@ -134,3 +134,35 @@ export async function invitationLink(base: string, email: string): Promise<strin
 
 /** The console's Members table row for an e-mail address. */
 export const memberRow = (page: Page, email: string) => page.locator(`tr[data-email="${email}"]`);
+
+/** A token for `email` from the local sign-in (the same user the browser signs in as). */
+export async function localToken(base: string, email: string, provider: 'Google' | 'GitHub' = 'Google'): Promise<string> {
+  const res = await fetch(`${base}/_local/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, provider }) });
+  if (!res.ok) throw new Error(`local sign-in of ${email} failed: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** One API call as the holder of `token`; throws on a status it did not expect. */
+export async function apiAs<T = any>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Moves the local server's test clock (POST /_local/clock). */
+export async function advanceClock(base: string, seconds: number): Promise<void> {
+  const res = await fetch(`${base}/_local/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: seconds }) });
+  if (!res.ok) throw new Error(`the test clock did not move: ${res.status}`);
+}
+
+/** How far the page is wider than its viewport (0 when nothing overflows sideways). */
+export const sidewaysOverflow = (page: Page) =>
+  page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+    return d.documentElement.scrollWidth - d.documentElement.clientWidth;
+  });

@@ -3,14 +3,23 @@
 
 import { config } from './config';
 import { currentToken, forgetToken } from './auth';
+import { FIELD_LABEL, PERMISSION_LABEL, fieldMessage, missingInWords, neededFields, withPermissionWords } from './words';
+
+/** One field the API refused, by its request key ("id", "email"), with the message in a person's words. */
+export interface FieldError {
+  key: string;
+  message: string;
+}
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    /** The API's own message (English, specific). */
+    /** The API's own message (English, specific, for developers). */
     readonly detail: string,
     message: string,
+    /** The request fields the API refused (validation_failed), for the form to mark. */
+    readonly fields: FieldError[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -22,8 +31,21 @@ export class ApiError extends Error {
   }
 }
 
+/** The fields an error body names: `details[].path` ("body.id", "query.cursor") or the evaluator's "action … needs appId". */
+export function fieldsOf(detail: string, details: unknown): FieldError[] {
+  if (Array.isArray(details)) {
+    return details.flatMap((d: { path?: unknown; message?: unknown }) => {
+      if (typeof d?.path !== 'string') return [];
+      const key = d.path.replace(/^(body|query|params|path)\.?/, '').split('.')[0] || d.path;
+      return [{ key, message: fieldMessage(key, typeof d.message === 'string' ? d.message : '') }];
+    });
+  }
+  const needed = neededFields(detail);
+  return needed ? needed.fields.map((key) => ({ key, message: 'Needed for this action.' })) : [];
+}
+
 /** What each error code means, in words for the person using the console. */
-export function explain(status: number, code: string, detail: string): string {
+export function explain(status: number, code: string, detail: string, details?: unknown): string {
   switch (code) {
     case 'last_administrator':
       return 'An organization must keep at least one Administrator. Make someone else an Administrator first, then try again.';
@@ -35,16 +57,29 @@ export function explain(status: number, code: string, detail: string): string {
       return 'This invitation was revoked and can no longer be used.';
     case 'invitation_used':
       return 'This invitation has already been used.';
-    case 'forbidden':
-      return `You don't have permission to do that.${detail ? ` ${detail}` : ''}`;
-    case 'validation_failed':
-      return `Please check what you entered: ${detail.replace(/^The request is not valid: /, '') || 'something is not valid.'}`;
+    case 'forbidden': {
+      const missing = (details as { missing?: unknown } | undefined)?.missing;
+      if (Array.isArray(missing) && missing.length) return missingInWords(missing.map(String));
+      const routeRefusal = /^You may not \S+ here: missing (.+)\.$/.exec(detail);
+      if (routeRefusal) return missingInWords(routeRefusal[1]!.split(', '));
+      return detail ? withPermissionWords(detail) : "You don't have permission to do that.";
+    }
+    case 'validation_failed': {
+      const fields = fieldsOf(detail, details);
+      const needed = neededFields(detail);
+      if (needed) return `To check whether someone may ${PERMISSION_LABEL[needed.action as keyof typeof PERMISSION_LABEL] ?? needed.action}, give ${needed.fields.map((f) => (FIELD_LABEL[f] ?? f).toLowerCase()).join(' and ')}.`;
+      if (fields.length) return `Please check what you entered: ${fields.map((f) => `${FIELD_LABEL[f.key] ?? f.key}: ${f.message}`).join(' ')}`;
+      const text = withPermissionWords(detail.replace(/^The request is not valid: /, ''));
+      return `Please check what you entered: ${text || 'something is not valid.'}`;
+    }
     case 'rate_limited':
       return 'Too many requests in a short time. Wait a minute and try again.';
+    case 'temporarily_unavailable':
+      return 'The service is busy right now. Try again in a moment.';
     case 'unauthenticated':
       return 'Your session has ended. Sign in again.';
     case 'not_found':
-      return /^No route /.test(detail) ? 'This feature is not available on this server yet.' : `Not found: ${detail || 'it may have been removed.'}`;
+      return /^No route /.test(detail) ? 'This feature is not available on this server yet.' : detail ? `Not found: ${detail}` : 'Not found: it may have been removed.';
     case 'conflict':
       return detail || 'Someone changed this at the same time. Reload and try again.';
     case 'mail_failed':
@@ -54,7 +89,12 @@ export function explain(status: number, code: string, detail: string): string {
     case 'method_not_allowed':
       return 'This feature is not available on this server yet.';
     default:
+      // Not the API's JSON (a proxy's page, an HTML 410 of a dead link): say what the status means.
+      if (status === 503) return 'The service is busy right now. Try again in a moment.';
       if (status >= 500) return 'Something went wrong on our side. Try again in a moment.';
+      if (status === 410) return 'This is no longer available.';
+      if (status === 403) return "You don't have permission to do that.";
+      if (status === 404) return 'Not found: it may have been removed.';
       return detail || `The request failed (HTTP ${status}).`;
   }
 }
@@ -90,13 +130,14 @@ export async function api<T = any>(method: Method, path: string, body?: unknown)
     json = undefined;
   }
   if (res.ok) return json as T;
-  const code: string = json?.error?.code ?? (res.status === 401 ? 'unauthenticated' : 'http_error');
-  const detail: string = json?.error?.message ?? '';
+  const code: string = typeof json?.error?.code === 'string' ? json.error.code : res.status === 401 ? 'unauthenticated' : 'http_error';
+  const detail: string = typeof json?.error?.message === 'string' ? json.error.message : '';
+  const details: unknown = json?.error?.details;
   if (res.status === 401) {
     forgetToken();
     onUnauthenticated();
   }
-  throw new ApiError(res.status, code, detail, explain(res.status, code, detail));
+  throw new ApiError(res.status, code, detail, explain(res.status, code, detail, details), code === 'validation_failed' ? fieldsOf(detail, details) : []);
 }
 
 /** Encodes one path segment. */

@@ -3,6 +3,7 @@
 // Google or GitHub identity provider.
 
 import { config, type ConsoleConfig } from './config';
+import { safeReturnTo } from './return-to';
 
 export const TOKEN_KEY = 'org-access.token';
 const PENDING_KEY = 'org-access.pkce';
@@ -49,10 +50,8 @@ export function forgetToken() {
   localStorage.removeItem(TOKEN_KEY);
 }
 
-/** Only same-origin paths are followed after sign-in. */
-export function safeReturnTo(value: string | null | undefined): string {
-  return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
-}
+/** Only same-origin paths are followed after sign-in (the rule lives in return-to.ts, shared with the local sign-in page). */
+export { safeReturnTo };
 
 /** Local mode: the URL of the local sign-in page that comes back to `returnTo`. */
 export function localSignInUrl(returnTo: string): string {

@@ -82,3 +82,64 @@ export async function busy<T>(scope: HTMLElement, run: () => Promise<T>): Promis
     scope.removeAttribute('aria-busy');
   }
 }
+
+/** A field the API refused: its request key and the message to show next to it. */
+export interface FieldProblem {
+  key: string;
+  message: string;
+}
+
+/** The control a request key names in a form: `data-field="key"`, else `name="key"`. */
+function controlFor(form: HTMLElement, key: string): HTMLElement | null {
+  const esc = CSS.escape(key);
+  return form.querySelector<HTMLElement>(`[data-field="${esc}"]`) ?? form.querySelector<HTMLElement>(`[name="${esc}"]`);
+}
+
+/** The label a person sees for a control. */
+export function labelOf(control: HTMLElement): string {
+  const byFor = control.id ? control.ownerDocument.querySelector(`label[for="${CSS.escape(control.id)}"]`) : null;
+  return (byFor?.textContent ?? control.querySelector('legend')?.textContent ?? control.getAttribute('aria-label') ?? '').trim();
+}
+
+function clearOne(control: HTMLElement) {
+  control.removeAttribute('aria-invalid');
+  const error = control.id ? document.getElementById(`${control.id}-error`) : null;
+  if (!error) return;
+  error.remove();
+  const rest = (control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter((id) => id && id !== error.id);
+  if (rest.length) control.setAttribute('aria-describedby', rest.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
+
+/** Removes every mark `markFieldErrors` left in the form. */
+export function clearFieldErrors(form: HTMLElement) {
+  form.querySelectorAll<HTMLElement>('[aria-invalid="true"]').forEach(clearOne);
+}
+
+/**
+ * Marks the controls the API refused: aria-invalid, the message next to the control (and in its
+ * aria-describedby), focus on the first. Returns each problem with the label it was shown under
+ * (the form's own label, or undefined when the form has no such control).
+ */
+export function markFieldErrors(form: HTMLElement, problems: FieldProblem[]): (FieldProblem & { label?: string })[] {
+  let first: HTMLElement | undefined;
+  const out = problems.map((p) => {
+    const control = controlFor(form, p.key);
+    if (!control) return p;
+    if (!control.id) control.id = uid('f');
+    clearOne(control);
+    control.setAttribute('aria-invalid', 'true');
+    const error = h('small', { id: `${control.id}-error`, class: 'field-error' }, p.message);
+    (control.closest('.field') ?? (control.matches('fieldset') ? control : control.parentElement) ?? form).append(error);
+    control.setAttribute('aria-describedby', [error.id, control.getAttribute('aria-describedby')].filter(Boolean).join(' '));
+    const done = () => clearOne(control);
+    control.addEventListener('input', done, { once: true });
+    control.addEventListener('change', done, { once: true });
+    first ??= control;
+    return { ...p, label: labelOf(control) || undefined };
+  });
+  const focusable = first?.matches('input, select, textarea, button') ? first : first?.querySelector<HTMLElement>('input, select, textarea, button');
+  // After the caller's busy() has enabled the form again (a disabled control cannot take focus).
+  if (focusable) setTimeout(() => focusable.focus(), 0);
+  return out;
+}

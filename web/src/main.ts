@@ -3,9 +3,10 @@
 // and talks to the API with it.
 
 import { api, ApiError, setUnauthenticatedHandler } from './api';
-import { CALLBACK_PATH, completeCognitoSignIn, currentClaims, currentToken, localSignInUrl, safeReturnTo, signOut, startCognitoSignIn, type Provider } from './auth';
+import { CALLBACK_PATH, TOKEN_KEY, completeCognitoSignIn, currentClaims, currentToken, localSignInUrl, safeReturnTo, signOut, startCognitoSignIn, type Provider } from './auth';
+import { callerIn, type Caller } from './caller';
 import { config, loadConfig } from './config';
-import { ORG_PREF_KEY, type Me, type MyOrganization, type PageContext } from './context';
+import { ORG_PREF_KEY, orgLabels, type Me, type MyOrganization, type PageContext } from './context';
 import { h, replace, select } from './dom';
 import { mountStatus, status } from './status';
 import { membersPage } from './pages/members';
@@ -19,20 +20,36 @@ import { checkAccessPage } from './pages/check-access';
 
 type OrgPage = (ctx: PageContext) => Promise<void>;
 
+interface Section {
+  path: string;
+  label: string;
+  page: OrgPage;
+  /** Shown only to callers who may use it; otherwise `refusal` explains why it is missing. */
+  visible?: (caller: Caller) => boolean;
+  refusal?: string;
+}
+
 /** The sections of an organization, in navigation order. */
-const SECTIONS: { path: string; label: string; page: OrgPage }[] = [
+const SECTIONS: Section[] = [
   { path: 'members', label: 'Members', page: membersPage },
   { path: 'apps', label: 'Apps', page: (ctx) => (ctx.rest[0] ? appPage(ctx, ctx.rest[0]) : appsPage(ctx)) },
   { path: 'env-types', label: 'Environment types', page: envTypesPage },
   { path: 'teams', label: 'Teams', page: teamsPage },
-  { path: 'default-roles', label: 'Default roles', page: defaultRolesPage },
+  // Reading default roles needs defaultRoles.update too: only Administrators see the section.
+  { path: 'default-roles', label: 'Default roles', page: defaultRolesPage, visible: (c) => c.can('defaultRoles.update'), refusal: 'Only Administrators can see and change default roles.' },
   { path: 'roles', label: 'Custom roles', page: customRolesPage },
   { path: 'check-access', label: 'Check access', page: checkAccessPage },
 ];
 
+const SESSION_ENDED = 'Your session has ended. Sign in again.';
+/** Pages outside an organization (the list of them) have no org role to go by. */
+const NO_ORG_CALLER: Caller = { isAdministrator: false, permissions: new Set(), can: () => false, may: async () => false };
+
 const app = document.getElementById('app')!;
 let me: Me | undefined;
 let renderSeq = 0;
+/** The path and query last routed: a popstate that changes only the hash (the skip link, #main) is not a new page. */
+let routed = '';
 
 function go(path: string, replaceState = false) {
   if (replaceState) history.replaceState(null, '', path);
@@ -49,11 +66,17 @@ async function route() {
   const seq = ++renderSeq;
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
+  routed = path + location.search;
 
   if (path === CALLBACK_PATH) return callbackPage(params);
   if (path === '/sign-in') return signInPage(safeReturnTo(params.get('returnTo')));
   if (path === '/signed-out') return signedOutPage();
-  if (!currentToken()) return toSignIn();
+  const hadToken = localStorage.getItem(TOKEN_KEY) !== null;
+  if (!currentToken()) {
+    // A token that was there and has run out: say so on the sign-in page (it survives the redirect).
+    if (hadToken) status.carry(SESSION_ENDED, 'error');
+    return toSignIn();
+  }
 
   if (!me) {
     try {
@@ -66,7 +89,7 @@ async function route() {
   if (seq !== renderSeq) return;
 
   const [, first, orgId, sectionPath = 'members', ...rest] = path.split('/').map((p) => decodeURIComponent(p));
-  if (first === 'orgs' && !orgId) return shell(undefined, 'orgs', (ctx) => orgsPage(ctx));
+  if (first === 'orgs' && !orgId) return shell(undefined, undefined, 'orgs', (ctx) => orgsPage(ctx));
   const org = me.organizations.find((o) => o.orgId === orgId);
   if (first !== 'orgs' || !org) {
     const remembered = localStorage.getItem(ORG_PREF_KEY);
@@ -75,16 +98,26 @@ async function route() {
     return target ? go(`/orgs/${encodeURIComponent(target.orgId)}/members`, true) : go('/orgs', true);
   }
   localStorage.setItem(ORG_PREF_KEY, org.orgId);
+  const caller = await callerIn(org);
+  if (seq !== renderSeq) return;
+  if (org.status === 'deleting') return shell(org, caller, sectionPath, async (ctx) => {
+    ctx.title(org.name);
+    ctx.root.append(h('p', { class: 'notice' }, 'This organization is being deleted. It will disappear from your list when that has finished.'));
+  }, rest);
   const section = SECTIONS.find((s) => s.path === sectionPath);
-  if (!section) return shell(org, '', async (ctx) => {
+  if (!section) return shell(org, caller, '', async (ctx) => {
     ctx.title('Page not found');
     ctx.root.append(h('p', {}, 'There is no such page. Choose a section from the menu.'));
   }, rest);
-  return shell(org, section.path, section.page, rest);
+  if (section.visible && !section.visible(caller)) return shell(org, caller, section.path, async (ctx) => {
+    ctx.title(section.label);
+    ctx.root.append(h('p', { class: 'notice' }, section.refusal ?? "You don't have access to this page."));
+  }, rest);
+  return shell(org, caller, section.path, section.page, rest);
 }
 
 /** The frame around every signed-in page: header with org switcher and sign-out, navigation, main. */
-async function shell(org: MyOrganization | undefined, active: string, page: OrgPage, rest: string[] = []) {
+async function shell(org: MyOrganization | undefined, caller: Caller | undefined, active: string, page: OrgPage, rest: string[] = []) {
   const seq = renderSeq;
   const heading = h('h1', { tabindex: '-1' });
   const statusEl = h('p', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
@@ -97,7 +130,7 @@ async function shell(org: MyOrganization | undefined, active: string, page: OrgP
     ? h(
         'nav',
         { 'aria-label': 'Sections', class: 'sections' },
-        h('ul', {}, SECTIONS.map((s) => h('li', {}, link(`/orgs/${encodeURIComponent(org.orgId)}/${s.path}`, s.label, s.path === active)))),
+        h('ul', {}, SECTIONS.filter((s) => !s.visible || (caller && s.visible(caller))).map((s) => h('li', {}, link(`/orgs/${encodeURIComponent(org.orgId)}/${s.path}`, s.label, s.path === active)))),
       )
     : null;
   replace(
@@ -115,7 +148,7 @@ async function shell(org: MyOrganization | undefined, active: string, page: OrgP
       ),
     ),
     nav,
-    h('main', { id: 'main' }, heading, statusEl, root),
+    h('main', { id: 'main', tabindex: '-1' }, heading, statusEl, root),
   );
   // A message set just before navigating (e.g. "you left the org") survives the re-render.
   if (previousStatus?.textContent) {
@@ -126,6 +159,7 @@ async function shell(org: MyOrganization | undefined, active: string, page: OrgP
   const ctx: PageContext = {
     me: me!,
     org: org ?? { orgId: '', name: '', role: '' },
+    caller: caller ?? NO_ORG_CALLER,
     rest,
     root,
     title: (text) => {
@@ -136,7 +170,10 @@ async function shell(org: MyOrganization | undefined, active: string, page: OrgP
       if (options?.reloadMe) me = undefined; // memberships changed: read them again
       go(path);
     },
-    refresh: () => void route(),
+    refresh: (options) => {
+      if (options?.reloadMe) me = undefined;
+      void route();
+    },
   };
   // Keep the current section visible in the sideways-scrolling menu on a phone.
   nav?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
@@ -152,7 +189,8 @@ let firstRender = true;
 
 function orgSwitcher(org: MyOrganization, active: string) {
   const orgs = me?.organizations ?? [];
-  const picker = select('org', orgs.map((o) => ({ value: o.orgId, label: o.name })), org.orgId, { id: 'org-switcher' });
+  const labels = orgLabels(orgs);
+  const picker = select('org', orgs.map((o) => ({ value: o.orgId, label: labels.get(o.orgId) ?? o.name })), org.orgId, { id: 'org-switcher' });
   const form = h(
     'form',
     { class: 'switcher' },
@@ -185,7 +223,7 @@ export function link(href: string, text: string, current = false) {
 function plain(title: string, ...children: Node[]) {
   document.title = `${title} · org-access`;
   const statusEl = h('p', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
-  replace(app, h('main', { id: 'main', class: 'narrow' }, h('h1', {}, title), statusEl, ...children));
+  replace(app, h('main', { id: 'main', class: 'narrow', tabindex: '-1' }, h('h1', {}, title), statusEl, ...children));
   mountStatus(statusEl);
 }
 
@@ -235,9 +273,20 @@ function fatal(err: unknown) {
 
 setUnauthenticatedHandler(() => {
   me = undefined;
+  status.carry(SESSION_ENDED, 'error');
   toSignIn();
 });
-window.addEventListener('popstate', () => void route());
+window.addEventListener('popstate', () => {
+  if (location.pathname + location.search === routed) return; // only the hash changed: same page
+  void route();
+});
+// The skip link moves focus to the content without touching the URL (and so without re-rendering).
+document.querySelector<HTMLAnchorElement>('a.skip-link')?.addEventListener('click', (e) => {
+  const target = document.getElementById('main');
+  if (!target) return;
+  e.preventDefault();
+  target.focus();
+});
 
 loadConfig()
   .then(() => route())

@@ -6,6 +6,7 @@ import { busy, field, h, replace, roleLabel, select } from '../dom';
 import type { PageContext } from '../context';
 import { act, activeMembers, personLabel, section } from './common';
 import { ACTIONS } from '../../../functions/domain/evaluator';
+import { PERMISSION_LABEL } from '../words';
 
 interface Reason {
   /** The API's own description of the grant, when it gives one. */
@@ -21,9 +22,10 @@ interface Reason {
 
 export async function checkAccessPage(ctx: PageContext) {
   ctx.title('Check access');
-  const people = await activeMembers(ctx).catch(() => [ctx.me.user]);
+  // Asking about someone else is for Administrators and Managers; everyone may ask about themselves.
+  const people = ctx.caller.can('apps.grantRoles') ? await activeMembers(ctx).catch(() => [ctx.me.user]) : [ctx.me.user];
   const user = select('userId', people.map((p) => ({ value: p.userId, label: personLabel(p) })), ctx.me.user.userId);
-  const action = select('action', [...ACTIONS]);
+  const action = select('action', ACTIONS.map((a) => ({ value: a, label: `${a} (${PERMISSION_LABEL[a]})` })));
   const appId = h('input', { name: 'appId', autocomplete: 'off', maxlength: 63 });
   const envId = h('input', { name: 'envId', autocomplete: 'off', maxlength: 63 });
   const envTypeId = h('input', { name: 'envTypeId', autocomplete: 'off', maxlength: 63 });
@@ -45,8 +47,10 @@ export async function checkAccessPage(ctx: PageContext) {
       ...(envTypeId.value.trim() ? { envTypeId: envTypeId.value.trim() } : {}),
     };
     const who = personLabel(people.find((p) => p.userId === user.value) ?? { userId: user.value });
-    void busy(form, () =>
-      act('Checking…', async () => {
+    // The previous decision goes before the new question is asked, so a failure never shows an old answer.
+    replace(result, h('p', { class: 'muted' }, 'Checking…'));
+    void busy(form, async () => {
+      const ok = await act('Checking…', async () => {
         const d = await api<{ allowed: boolean; reasons?: Reason[]; missing?: string[] }>('POST', `/v1/orgs/${seg(ctx.org.orgId)}/authorize`, body);
         replace(
           result,
@@ -56,8 +60,9 @@ export async function checkAccessPage(ctx: PageContext) {
             : null,
           d.missing?.length ? h('div', {}, h('h3', {}, 'Missing'), h('ul', {}, d.missing.map((m) => h('li', {}, m)))) : null,
         );
-      }, 'Decision shown below.'),
-    );
+      }, 'Decision shown below.', form);
+      if (!ok) replace(result, h('p', { class: 'notice' }, 'No decision: the question could not be answered (see the message above).'));
+    });
   });
   ctx.root.append(section('Ask', form), section('Decision', result));
 }

@@ -1,10 +1,11 @@
 // Pieces several pages share: loading with a graceful "not available" notice, role options, tables.
 
 import { ApiError, api, listOf, seg } from '../api';
-import { h, roleLabel } from '../dom';
+import { clearFieldErrors, h, markFieldErrors, roleLabel } from '../dom';
+import { FIELD_LABEL, neededFields } from '../words';
 import { status } from '../status';
 import type { PageContext } from '../context';
-import { APP_ROLES, ENV_ROLES, ENV_TYPE_ROLES, ORG_ROLES, type Scope } from '../../../functions/domain/permissions';
+import { APP_ROLES, ENV_ROLES, ENV_TYPE_ROLES, ORG_ROLES, builtInRole, type Scope } from '../../../functions/domain/permissions';
 
 /** Runs a load; on failure renders a notice in `root` (and the status region) and returns undefined. */
 export async function load<T>(root: HTMLElement, what: string, run: () => Promise<T>): Promise<T | undefined> {
@@ -22,34 +23,56 @@ export async function load<T>(root: HTMLElement, what: string, run: () => Promis
   }
 }
 
-/** Runs an action with feedback in the status region; returns true when it succeeded. */
-export async function act(working: string, run: () => Promise<unknown>, done: string): Promise<boolean> {
+/**
+ * Runs an action with feedback in the status region; returns true when it succeeded. With `form`, the
+ * fields the API refused are marked in it (message next to the field, focus on the first).
+ */
+export async function act(working: string, run: () => Promise<unknown>, done: string, form?: HTMLElement): Promise<boolean> {
+  if (form) clearFieldErrors(form);
   status.working(working);
   try {
     await run();
     status.success(done);
     return true;
   } catch (err) {
+    if (form && err instanceof ApiError && err.fields.length) {
+      const marked = markFieldErrors(form, err.fields);
+      // Field by field under the form's own labels; "this action needs …" already reads as a sentence.
+      if (marked.some((f) => f.label) && !neededFields(err.detail)) {
+        status.error(new Error(`Please check what you entered. ${marked.map((f) => `${f.label ?? FIELD_LABEL[f.key] ?? f.key}: ${f.message}`).join(' ')}`));
+        return false;
+      }
+    }
     status.error(err);
     return false;
   }
 }
+
+/**
+ * The id rule of apps, environments, types, teams and custom roles, as an HTML pattern. The '-' is
+ * escaped: Chromium compiles `pattern` with the `v` flag, where an unescaped '-' at the end of a class
+ * is a syntax error that silently switches validation off.
+ */
+export const SLUG_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{0,48}[a-z0-9])?';
+export const SLUG_HINT = 'Lower-case letters, digits and dashes (up to 50), not starting or ending with a dash';
 
 const BUILT_IN: Record<Scope, readonly string[]> = { org: ORG_ROLES, app: APP_ROLES, envType: ENV_TYPE_ROLES, env: ENV_ROLES };
 
 export interface RoleOption {
   value: string;
   label: string;
+  /** The role's permissions (for grant ceilings: no one offers a role above their own). */
+  permissions?: readonly string[];
 }
 
 /** Built-in roles of a scope followed by the org's custom roles of that scope (if the roles route exists). */
 export async function roleOptions(ctx: PageContext, scope: Scope): Promise<RoleOption[]> {
-  const options = BUILT_IN[scope].map((r) => ({ value: r, label: roleLabel(r) }));
+  const options: RoleOption[] = BUILT_IN[scope].map((r) => ({ value: r, label: roleLabel(r), permissions: builtInRole(scope, r)?.permissions ?? [] }));
   try {
-    const custom = listOf<{ roleId?: string; id?: string; name?: string; scope?: string }>(await api('GET', `/v1/orgs/${seg(ctx.org.orgId)}/roles`), 'roles');
+    const custom = listOf<{ roleId?: string; id?: string; name?: string; scope?: string; permissions?: string[] }>(await api('GET', `/v1/orgs/${seg(ctx.org.orgId)}/roles`), 'roles');
     for (const r of custom) {
       const id = r.roleId ?? r.id;
-      if (id && r.scope === scope && !options.some((o) => o.value === id)) options.push({ value: id, label: `${r.name ?? id} (custom)` });
+      if (id && r.scope === scope && !options.some((o) => o.value === id)) options.push({ value: id, label: `${r.name ?? id} (custom)`, permissions: r.permissions ?? [] });
     }
   } catch {
     // No custom roles route yet, or not allowed to list them: built-in roles only.

@@ -24,7 +24,7 @@ export async function defaultRolesPage(ctx: PageContext) {
   const appRoles = APP_ROLES.map((r) => ({ value: r, label: roleLabel(r) }));
   const orgRole = select('orgRole', orgRoles, current.orgRole);
   const appRole = select('appRole', [{ value: '', label: 'No role' }, ...appRoles], current.appRole ?? '');
-  const envTypes = h('input', { name: 'envTypes', value: Object.keys(current.envTypeRoles ?? {}).join(', '), autocomplete: 'off' });
+  const envTypes = h('input', { name: 'envTypes', 'data-field': 'envTypeRoles', value: Object.keys(current.envTypeRoles ?? {}).join(', '), autocomplete: 'off' });
   const form = h(
     'form',
     { class: 'stack' },
@@ -40,7 +40,7 @@ export async function defaultRolesPage(ctx: PageContext) {
       appRole: appRole.value || null,
       envTypeRoles: Object.fromEntries(envTypes.value.split(',').map((s) => s.trim()).filter(Boolean).map((t) => [t, 'Deployer'])),
     };
-    void busy(form, () => act('Saving default roles…', () => api('PUT', base, next), 'Default roles saved. They apply to every member now (the org role to people who join from now on).'));
+    void busy(form, () => act('Saving default roles…', () => api('PUT', base, next), 'Default roles saved. They apply to every member now (the org role to people who join from now on).', form));
   });
   ctx.root.append(section('Defaults', form));
 }

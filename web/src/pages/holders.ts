@@ -25,8 +25,13 @@ export interface HoldersOptions {
   people: { userId: string; email: string; name?: string }[];
   /** Holders given inline by a parent response, used when listPath is not available. */
   fallback?: Holder[];
+  /** The caller may grant and take away roles here (decided by the page from the caller's roles). */
   canEdit: boolean;
+  /** The caller: anyone may drop their own direct role, so their row keeps Remove. */
+  selfId?: string;
   thing: string;
+  /** Who holds roles here without being listed (Administrators, default roles, the app's roles). */
+  note?: string;
 }
 
 export function holdersSection(o: HoldersOptions): HTMLElement {
@@ -42,7 +47,7 @@ export function holdersSection(o: HoldersOptions): HTMLElement {
       const userId = m.userId ?? '';
       const person = people.get(userId) ?? m;
       const remove =
-        o.canEdit && (!m.via || m.via === 'direct')
+        (o.canEdit || (o.selfId !== undefined && userId === o.selfId)) && (!m.via || m.via === 'direct')
           ? h('button', {
               type: 'button',
               class: 'danger',
@@ -77,11 +82,11 @@ export function holdersSection(o: HoldersOptions): HTMLElement {
     const person = people.get(user.value);
     if (!person) return status.error(new Error('Choose a person.'));
     void busy(form, async () => {
-      const ok = await act(`Granting ${roleLabel(role.value)} to ${personLabel(person)}…`, () => api('PUT', o.memberPath(person.userId), { role: role.value }), `${personLabel(person)} is now ${roleLabel(role.value)} on ${o.thing}.`);
+      const ok = await act(`Granting ${roleLabel(role.value)} to ${personLabel(person)}…`, () => api('PUT', o.memberPath(person.userId), { role: role.value }), `${personLabel(person)} is now ${roleLabel(role.value)} on ${o.thing}.`, form);
       if (ok) await reload();
     });
   });
 
   void reload();
-  return section(o.title, listEl, o.canEdit && o.people.length ? form : null);
+  return section(o.title, o.note ? h('p', { class: 'hint' }, o.note) : null, listEl, o.canEdit && o.people.length && o.roles.length ? form : null);
 }

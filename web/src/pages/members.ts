@@ -2,7 +2,8 @@
 
 import { api, listOf, seg } from '../api';
 import { busy, field, formatDate, h, roleLabel, select } from '../dom';
-import { canManage, type PageContext } from '../context';
+import type { PageContext } from '../context';
+import { withinCeiling } from '../caller';
 import { status } from '../status';
 import { act, load, roleOptions, section, table, type RoleOption } from './common';
 
@@ -24,34 +25,48 @@ const STATUS_LABEL: Record<string, string> = { active: 'Active', invited: 'Invit
 export async function membersPage(ctx: PageContext) {
   ctx.title('Members');
   const base = `/v1/orgs/${seg(ctx.org.orgId)}`;
-  const manage = canManage(ctx.org);
+  const { caller } = ctx;
+  const mayInvite = caller.can('members.invite');
   const roles = await roleOptions(ctx, 'org');
+  // No one offers a role above their own: a Manager does not see Administrator, a Member only lower roles for themselves.
+  const ownCeiling = withinCeiling(roles, caller.permissions);
   const listEl = h('div', { class: 'list' });
 
-  if (manage) ctx.root.append(inviteForm(base, roles, () => void reload()));
+  if (mayInvite) ctx.root.append(inviteForm(base, ownCeiling, () => void reload()));
   ctx.root.append(section('People in this organization', listEl));
 
   let rows: MemberRow[] = [];
+  /** Invitations whose link expired: GET …/members lists live ones only, but these can still be resent. */
+  let expired: MemberRow[] = [];
   let next: string | undefined;
 
   async function reload() {
     rows = [];
+    expired = [];
     next = undefined;
     listEl.replaceChildren();
     await loadPage();
   }
 
   async function loadPage() {
-    const page = await load(listEl, 'Members', () => api('GET', `${base}/members${next ? `?cursor=${encodeURIComponent(next)}` : ''}`));
+    const first = rows.length === 0;
+    const [page, lapsed] = await Promise.all([
+      load(listEl, 'Members', () => api('GET', `${base}/members${next ? `?cursor=${encodeURIComponent(next)}` : ''}`)),
+      first ? expiredInvitations(base) : Promise.resolve(expired),
+    ]);
     if (!page) return;
     rows.push(...listOf<MemberRow>(page, 'members'));
     next = (page as { next?: string }).next;
+    expired = lapsed;
     render();
   }
 
   function render() {
     const more = next ? h('button', { type: 'button', class: 'secondary', on: { click: () => void loadPage() } }, 'Load more') : null;
-    listEl.replaceChildren(table('Members and invitations', ['Person', 'Role', 'Status', 'Actions'], rows.map(rowFor)), ...(more ? [more] : []));
+    // An address listed as a member or a live invitation is not shown again as an expired one.
+    const listed = new Set(rows.map((r) => r.email.toLowerCase()));
+    const lapsed = expired.filter((e) => !listed.has(e.email.toLowerCase()));
+    listEl.replaceChildren(table('Members and invitations', ['Person', 'Role', 'Status', 'Actions'], [...rows, ...lapsed].map(rowFor)), ...(more ? [more] : []));
   }
 
   function rowFor(m: MemberRow): HTMLTableRowElement {
@@ -61,14 +76,18 @@ export async function membersPage(ctx: PageContext) {
     const when =
       st === 'active'
         ? m.joinedAt && `since ${formatDate(m.joinedAt)}`
-        : m.expiresAt && `${st === 'expired' ? 'expired' : 'link valid until'} ${formatDate(m.expiresAt)}`;
+        : m.expiresAt && `${st === 'expired' ? 'link expired' : 'link valid until'} ${formatDate(m.expiresAt)}`;
     const statusCell = h('td', {}, h('span', { class: `badge ${st}` }, STATUS_LABEL[st] ?? st), when ? h('small', { class: 'muted block' }, when) : null);
     const actions = h('div', { class: 'actions' });
-    const roleCell = h('td', {}, roleLabel(m.role ?? ''));
+    const roleCell = h('td', {}, m.role ? roleLabel(m.role) : h('span', { class: 'muted' }, 'the default role'));
 
-    if (st === 'active' && m.userId && (manage || isSelf)) {
+    const mayChangeRole = st === 'active' && m.userId && (isSelf || caller.can('members.setRole'));
+    if (mayChangeRole && m.userId) {
       const userId = m.userId;
-      const picker = select('role', roles, m.role, { 'aria-label': `Role of ${m.email}` });
+      // Oneself: only roles within one's own (no one raises their own role); others: Administrators give any.
+      const offered = isSelf ? ownCeiling : roles;
+      const options = offered.some((o) => o.value === m.role) ? offered : [{ value: m.role ?? '', label: roleLabel(m.role ?? '') }, ...offered];
+      const picker = select('role', options, m.role, { 'aria-label': `Role of ${m.email}` });
       const change = h('form', { class: 'inline' }, picker, h('button', { type: 'submit', class: 'secondary' }, 'Change role'));
       change.addEventListener('submit', (e) => {
         e.preventDefault();
@@ -78,11 +97,18 @@ export async function membersPage(ctx: PageContext) {
           const ok = await act(`Changing the role of ${m.email}…`, () => api('PUT', `${base}/members/${seg(userId)}/role`, { role }), `${m.email} is now ${roleLabel(role)}.`);
           if (ok) {
             m.role = role;
-            if (isSelf) ctx.org.role = role;
+            if (isSelf) {
+              ctx.org.role = role;
+              ctx.refresh({ reloadMe: true }); // one's own abilities changed: render again
+            }
           } else picker.value = m.role ?? '';
         });
       });
       roleCell.replaceChildren(change);
+    }
+    const mayRemove = st === 'active' && m.userId && (isSelf || (caller.can('members.remove') && (m.role !== 'Administrator' || caller.isAdministrator)));
+    if (mayRemove && m.userId) {
+      const userId = m.userId;
       const remove = h('button', { type: 'button', class: 'danger' }, isSelf ? 'Leave organization' : 'Remove');
       remove.addEventListener('click', () => {
         const question = isSelf ? `Leave ${ctx.org.name}? You lose access to it.` : `Remove ${m.email} from ${ctx.org.name}? They lose every role in it.`;
@@ -99,7 +125,7 @@ export async function membersPage(ctx: PageContext) {
       actions.append(remove);
     }
 
-    if (st !== 'active' && m.invitationId && manage) {
+    if (st !== 'active' && m.invitationId && mayInvite) {
       const invitationId = m.invitationId;
       const resend = h('button', { type: 'button', class: 'secondary' }, 'Resend');
       resend.addEventListener('click', () =>
@@ -115,6 +141,7 @@ export async function membersPage(ctx: PageContext) {
           const ok = await act(`Revoking the invitation for ${m.email}…`, () => api('DELETE', `${base}/invitations/${seg(invitationId)}`), `The invitation for ${m.email} was revoked.`);
           if (ok) {
             rows = rows.filter((r) => r !== m);
+            expired = expired.filter((r) => r !== m);
             render();
           }
         });
@@ -125,6 +152,25 @@ export async function membersPage(ctx: PageContext) {
   }
 
   await loadPage();
+}
+
+/** Invitations whose link expired (up to 500, newest first); none if they cannot be listed. */
+async function expiredInvitations(base: string): Promise<MemberRow[]> {
+  const out: MemberRow[] = [];
+  let cursor: string | undefined;
+  try {
+    do {
+      const page: any = await api('GET', `${base}/invitations?status=expired${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      for (const i of listOf<any>(page, 'invitations')) {
+        if (i?.status !== 'expired' || typeof i.email !== 'string') continue;
+        out.push({ email: i.email, invitationId: i.invitationId, role: i.role ?? undefined, status: 'expired', expiresAt: i.expiresAt, invitedAt: i.createdAt });
+      }
+      cursor = page?.next;
+    } while (cursor && out.length < 500);
+  } catch {
+    // Not listable here (an older API, a busy moment): the members list still shows.
+  }
+  return out;
 }
 
 function inviteForm(base: string, roles: RoleOption[], onInvited: () => void) {
@@ -151,6 +197,7 @@ function inviteForm(base: string, roles: RoleOption[], onInvited: () => void) {
         `Inviting ${address}…`,
         async () => (resent = (await api<{ resent?: boolean }>('POST', `${base}/invitations`, { email: address, ...(role.value ? { role: role.value } : {}) }))?.resent === true),
         `Invitation sent to ${address}.`,
+        form,
       );
       if (ok && resent) status.success(`${address} was already invited: a new link was sent and the earlier one no longer works.`);
       if (ok) {

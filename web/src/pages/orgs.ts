@@ -8,11 +8,20 @@ import { act, section, table } from './common';
 
 export async function orgsPage(ctx: PageContext) {
   ctx.title('Your organizations');
+  const names = new Map<string, number>();
+  for (const o of ctx.me.organizations) names.set(o.name, (names.get(o.name) ?? 0) + 1);
   const rows = ctx.me.organizations.map((o) =>
     h(
       'tr',
       {},
-      h('td', {}, h('a', { href: `/orgs/${encodeURIComponent(o.orgId)}/members`, on: { click: (e: Event) => (e.preventDefault(), localStorage.setItem(ORG_PREF_KEY, o.orgId), ctx.go(`/orgs/${encodeURIComponent(o.orgId)}/members`)) } }, o.name)),
+      h(
+        'td',
+        {},
+        h('a', { href: `/orgs/${encodeURIComponent(o.orgId)}/members`, on: { click: (e: Event) => (e.preventDefault(), localStorage.setItem(ORG_PREF_KEY, o.orgId), ctx.go(`/orgs/${encodeURIComponent(o.orgId)}/members`)) } }, o.name),
+        // Two organizations of one name (a Default Organization of one's own and one joined): tell them apart.
+        (names.get(o.name) ?? 0) > 1 ? h('small', { class: 'muted block' }, `id ${o.orgId}`) : null,
+        o.status === 'deleting' ? h('small', { class: 'muted block' }, 'being deleted') : null,
+      ),
       h('td', {}, roleLabel(o.role)),
     ),
   );
@@ -49,7 +58,7 @@ export async function orgsPage(ctx: PageContext) {
     if (!value) return;
     void busy(form, async () => {
       let orgId = '';
-      const ok = await act(`Creating ${value}…`, async () => (orgId = (await api<{ orgId: string }>('POST', '/v1/orgs', { name: value })).orgId), `${value} was created. You are its Administrator.`);
+      const ok = await act(`Creating ${value}…`, async () => (orgId = (await api<{ orgId: string }>('POST', '/v1/orgs', { name: value })).orgId), `${value} was created. You are its Administrator.`, form);
       if (ok) ctx.go(`/orgs/${encodeURIComponent(orgId)}/members`, { reloadMe: true });
     });
   });
