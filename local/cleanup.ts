@@ -1,5 +1,5 @@
 // `npm run cleanup [-- --port <n>]`: run the scheduled jobs of the running local server once (the
-// invitation cleanup) and print what they did. Start the server first with `npm start`; the port is
+// invitation cleanup and the deletion sweep) and print what they did. Start the server first with `npm start`; the port is
 // --port, else $PORT, else 3000 (npm start's default).
 
 import { parseArgs } from 'node:util';
@@ -28,7 +28,13 @@ try {
   console.error(`Could not reach the local server at ${url} (${(err as Error).message}). Is \`npm start\` running on port ${port}? Give its port with --port.`);
   process.exit(1);
 }
-const body = (await res.json().catch(() => undefined)) as { invitationCleanup?: CleanupResult } | undefined;
+interface SweepCounts {
+  finished: number;
+  pending: number;
+}
+const body = (await res.json().catch(() => undefined)) as
+  | { invitationCleanup?: CleanupResult; deletionSweep?: { organizations: SweepCounts; teams: SweepCounts } }
+  | undefined;
 if (!res.ok) {
   console.error(`The cleanup on port ${port} failed: HTTP ${res.status} ${JSON.stringify(body)}`);
   process.exit(1);
@@ -47,5 +53,12 @@ if (values.json) {
     );
   } else {
     console.log(JSON.stringify(body, null, 2));
+  }
+  const d = body?.deletionSweep;
+  if (d) {
+    console.log(
+      `Deletion sweep: ${d.organizations.finished} organization(s) and ${d.teams.finished} team(s) finished; ` +
+        `${d.organizations.pending} organization(s) and ${d.teams.pending} team(s) still being deleted.`,
+    );
   }
 }

@@ -1,5 +1,6 @@
-// Scheduled jobs on a timer, as EventBridge runs them in AWS: the invitation cleanup every 60 s (in AWS
-// every 15 minutes), and on demand through POST /_local/jobs/run (npm run cleanup).
+// Scheduled jobs on a timer, as EventBridge runs them in AWS: the invitation cleanup and the sweep that
+// finishes deletions of organizations and teams, every 60 s (in AWS every 15 minutes), and on demand
+// through POST /_local/jobs/run (npm run cleanup).
 
 import type { CleanupResult } from '../functions/operations/invitations';
 
@@ -10,9 +11,10 @@ let running: Promise<Record<string, unknown>> | undefined;
 export async function runJobsOnce(): Promise<Record<string, unknown>> {
   running ??= (async () => {
     try {
-      const { runCleanup } = await import('../functions/jobs/cleanup');
+      const { runCleanup, runDeletionSweep } = await import('../functions/jobs/cleanup');
       const invitationCleanup: CleanupResult = await runCleanup();
-      return { invitationCleanup };
+      const deletionSweep = await runDeletionSweep();
+      return { invitationCleanup, deletionSweep };
     } finally {
       running = undefined;
     }

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
-  | 'mail_failed';
+  | 'mail_failed'
+  | 'temporarily_unavailable';
 
 export class DomainError extends Error {
   constructor(
@@ -40,3 +41,7 @@ export const lastAdministrator = () =>
     'last_administrator',
     'An organization must keep at least one Administrator: promote someone else first.',
   );
+
+/** The table is throttling us (capacity): a 503 the client retries later, not a fault in the request. */
+export const temporarilyUnavailable = () =>
+  new DomainError('temporarily_unavailable', 'The service is busy right now. Try again in a few seconds.');

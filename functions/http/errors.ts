@@ -3,9 +3,9 @@
 
 import type { MiddlewareObj } from '@middy/core';
 import { z } from 'zod';
-import { DomainError, type ErrorCode } from '../domain/errors';
+import { DomainError, temporarilyUnavailable, type ErrorCode } from '../domain/errors';
 import { UnknownActionError } from '../domain/evaluator';
-import { StaleRead } from '../store/transact';
+import { StaleRead, storeFailureKind } from '../store/transact';
 import { logger } from './logger';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,6 +24,9 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   mail_failed: 502,
+  // 503, not 429: the client did nothing wrong and sent no more than its share; the table (ours) is
+  // short of capacity for a moment, which is what 503 says. Retrying after a pause is right.
+  temporarily_unavailable: 503,
 };
 
 export interface ErrorBody {
@@ -34,7 +37,8 @@ export function errorResponse(code: ErrorCode, message: string, details?: unknow
   const body: ErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
   return {
     statusCode: STATUS[code],
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    // Errors are answers about this request at this moment (a dead link, a conflict): never cached.
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
     body: JSON.stringify(body),
   };
 }
@@ -52,6 +56,17 @@ export function toDomainError(err: unknown): DomainError | undefined {
     return new DomainError('conflict', 'The data changed while the request was processed. Try again.');
   }
   if (err instanceof UnknownActionError) return new DomainError('validation_failed', err.message);
+  // DynamoDB contention (a transaction holding the items, conflicts past our retries) and throttling
+  // are the table's state, not a bug: answer so that the client knows to retry, and log them.
+  const kind = storeFailureKind(err);
+  if (kind === 'contention') {
+    logger.warn('write contention', { error: err as Error });
+    return new DomainError('conflict', 'Other changes to the same data were being made at the same moment. Try again.');
+  }
+  if (kind === 'throttled') {
+    logger.warn('table throttled', { error: err as Error });
+    return temporarilyUnavailable();
+  }
   return undefined;
 }
 
@@ -66,7 +81,7 @@ export const httpErrors = (): MiddlewareObj<unknown, unknown> => ({
     logger.error('Unhandled error', { error: request.error as Error });
     request.response = {
       statusCode: 500,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
       body: JSON.stringify({ error: { code: 'internal_error', message: 'Something went wrong on our side. Try again later.' } }),
     };
   },

@@ -11,7 +11,7 @@ import type { Page } from '../domain/model';
 import type { Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
 import { userGrantItem, memberVersionItem } from './grants';
-import { keys } from './keys';
+import { keys, prefixes } from './keys';
 import { decodeCursor, encodeCursor, queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
@@ -141,14 +141,14 @@ export async function createApp(app: App, owner: { userId: string; role: string 
  */
 export async function listApps(orgId: string, cursor?: string, limit = 100): Promise<Page<App>> {
   const items: App[] = [];
-  let start: Record<string, unknown> | undefined = decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: 'APP#' } });
+  let start: Record<string, unknown> | undefined = decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: prefixes.app } });
   do {
     const out = await dynamo.send(
       new QueryCommand({
         TableName: table(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :app)',
         FilterExpression: 'attribute_not_exists(deletedAt) AND attribute_not_exists(deleting)',
-        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':app': 'APP#' },
+        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':app': prefixes.app },
         ExclusiveStartKey: start,
         Limit: limit,
       }),
@@ -203,7 +203,7 @@ export async function getEnv(orgId: string, appId: string, envId: string): Promi
 
 /** Every environment item of an app, tombstones included (SK begins_with ENV#<a>#; strongly consistent). */
 export async function listEnvRecords(orgId: string, appId: string): Promise<Environment[]> {
-  return (await queryPrefix(keys.org(orgId).PK, `ENV#${appId}#`)).map(toEnv);
+  return (await queryPrefix(keys.org(orgId).PK, prefixes.envOf(appId))).map(toEnv);
 }
 
 /** The app's live environments. */
@@ -270,7 +270,7 @@ export async function getEnvType(orgId: string, typeId: string): Promise<Environ
 
 /** The org's environment types (SK begins_with ENVTYPE#). */
 export async function listEnvTypes(orgId: string): Promise<EnvironmentType[]> {
-  return (await queryPrefix(keys.org(orgId).PK, 'ENVTYPE#')).map(toEnvType);
+  return (await queryPrefix(keys.org(orgId).PK, prefixes.envType)).map(toEnvType);
 }
 
 export async function createEnvType(t: EnvironmentType): Promise<void> {

@@ -5,7 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { notFound } from '../domain/errors';
 import type { Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
-import { keys } from './keys';
+import { keys, prefixes } from './keys';
 import { queryAll } from './paging';
 import { roleUseItem } from './roles';
 import { scopeKeyOf, type StoredGrant } from './subjects';
@@ -146,9 +146,9 @@ export async function listScopeHolders(orgId: string, scope: Scope, target: stri
   });
   for (const item of items) {
     const sk = item.GSI1SK as string;
-    if (sk.startsWith('USER#')) {
+    if (sk.startsWith(prefixes.principalUser)) {
       result.users.push({ ...toStoredGrant(item), userId: item.userId as string, ...(item.grantedAt ? { grantedAt: item.grantedAt as string } : {}) });
-    } else if (sk.startsWith('TEAM#')) {
+    } else if (sk.startsWith(prefixes.principalTeam)) {
       result.teams.push({ ...toStoredGrant(item), teamId: item.teamId as string });
     }
   }

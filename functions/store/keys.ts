@@ -24,6 +24,8 @@ export const keys = {
   scopeMembers: (orgId: string, scopeKey: string) => `ORG#${orgId}#${scopeKey}`,
   principalUser: (userId: string) => `USER#${userId}`,
   principalTeam: (teamId: string) => `TEAM#${teamId}`,
+  /** byPrincipal sort key: the org a membership or a pending invitation belongs to. */
+  principalOrg: (orgId: string) => `ORG#${orgId}`,
 
   user: (userId: string) => ({ PK: `USER#${userId}`, SK: 'PROFILE' }),
   email: (email: string) => ({ PK: `EMAIL#${email}`, SK: 'USER' }),
@@ -45,10 +47,50 @@ export const keys = {
   invitationRate: (orgId: string, hour: string) => ({ PK: `ORG#${orgId}`, SK: `INVRATE#${hour}` }),
   principalEmail: (email: string) => `EMAIL#${email}`,
   expiryBucket: (hour: string) => `EXP#${hour}`,
+  /**
+   * Sparse byExpiry entries of deletions a scheduled job finishes: an org marked deleted (on its org
+   * item) and a team being deleted (on its team item), sorted by the time of the mark. They share the
+   * invitations' index because its keys are plain strings and these partitions never collide with
+   * `EXP#<hour>`; each entry lives exactly as long as its deletion is unfinished.
+   */
+  orgSweep: () => 'ORGSWEEP',
+  orgSweepSort: (deletedAt: string, orgId: string) => `${deletedAt}#${orgId}`,
+  teamSweep: () => 'TEAMSWEEP',
+  teamSweepSort: (markedAt: string, orgId: string, teamId: string) => `${markedAt}#${orgId}#${teamId}`,
   job: (name: string) => ({ PK: `JOB#${name}`, SK: 'STATE' }),
 
   /** GitHub OIDC wrapper: a pending sign-in, by the hash of the short state sent to GitHub (TTL'd). */
   oidcState: (stateHash: string) => ({ PK: `OIDCSTATE#${stateHash}`, SK: 'OIDCSTATE' }),
   /** GitHub OIDC wrapper: an issued authorization code, by its hash, until Cognito redeems it (TTL'd). */
   oidcCode: (codeHash: string) => ({ PK: `OIDCCODE#${codeHash}`, SK: 'OIDCCODE' }),
+  /** GitHub OIDC wrapper: the public half of a signing key, published by the token endpoint for the JWKS. */
+  oidcPublicKey: (kid: string) => ({ PK: 'OIDCJWKS', SK: `KID#${kid}` }),
 };
+
+/**
+ * Sort-key prefixes of the key shapes above, for begins_with queries, cursor checks and telling an
+ * item's kind in a partition. Each is the constant part of one builder's sort key.
+ */
+export const prefixes = {
+  app: 'APP#',
+  envOf: (appId: string) => `ENV#${appId}#`,
+  envType: 'ENVTYPE#',
+  team: 'TEAM#',
+  role: 'ROLE#',
+  invitation: 'INV#',
+  pendingInvitation: 'INVPENDING#',
+  /** In a user's collection. */
+  member: 'MEMBER',
+  userGrant: 'GRANT#',
+  userTeam: 'TEAM#',
+  userTeamGrant: 'TEAMGRANT#',
+  /** In a team's partition. */
+  teamMember: 'MEMBER#',
+  teamGrant: 'GRANT#',
+  /** byScope sort keys and byPrincipal sort keys. */
+  principalUser: 'USER#',
+  principalTeam: 'TEAM#',
+  principalOrg: 'ORG#',
+  /** Every user collection of one org (a members-list cursor's PK). */
+  subjectsOf: (orgId: string) => `ORG#${orgId}#USER#`,
+} as const;

@@ -1,16 +1,16 @@
 // Organizations, memberships and user profiles. Each exported function is one access pattern.
 
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, conflict, lastAdministrator, notFound } from '../domain/errors';
 import { INITIAL_DEFAULT_ROLES, type DefaultRoles } from '../domain/evaluator';
 import type { Identity, Membership, Organization, OrganizationSettings, Page, UserProfile } from '../domain/model';
 import { ADMINISTRATOR, DEVELOPMENT_ENV_TYPE, isBuiltInRoleId } from '../domain/permissions';
 import { dynamo, table } from './client';
-import { keys } from './keys';
+import { keys, prefixes } from './keys';
 import { roleUseItem } from './roles';
 import { logger } from '../http/logger';
 import { decodeCursor, encodeCursor, queryAll } from './paging';
-import { transact, type TxItem } from './transact';
+import { transact, untilProcessed, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
 
@@ -26,6 +26,17 @@ export function toOrganization(item: Item): Organization {
     settings: { invitationsAllowAnyAccount: false, ...(item.settings as Partial<OrganizationSettings> | undefined) },
   };
 }
+
+/**
+ * The organization an org item describes, or undefined when it is marked deleted (`deletedAt`): from
+ * the mark on, every read treats the org as gone while its items are swept.
+ */
+export function liveOrganization(item: Item | undefined): Organization | undefined {
+  return item && item.deletedAt === undefined ? toOrganization(item) : undefined;
+}
+
+/** The condition every org-item write of a live organization carries: it exists and is not marked deleted. */
+export const LIVE_ORG = 'attribute_exists(PK) AND attribute_not_exists(deletedAt)';
 
 export function toMembership(item: Item): Membership {
   return {
@@ -48,15 +59,23 @@ export function membershipItem(m: Membership): Item {
     GSI1PK: keys.scopeMembers(m.orgId, keys.scope.org()),
     GSI1SK: keys.principalUser(m.userId),
     GSI2PK: keys.principalUser(m.userId),
-    GSI2SK: `ORG#${m.orgId}`,
+    GSI2SK: keys.principalOrg(m.orgId),
   };
 }
 
-/** Put a new membership (fails with already_member) and count it on the org, in one transaction's items. */
-export function joinItems(m: Membership): TxItem[] {
+/**
+ * Put a new membership (fails with already_member) and count it on the org, in one transaction's items.
+ * `roleCreatedAt`: the identity of the custom role whose permissions the membership copies (see roleUseItem).
+ */
+export function joinItems(m: Membership, roleCreatedAt?: string): TxItem[] {
   const isAdmin = m.role === ADMINISTRATOR;
   const customRole: TxItem[] = m.permissions
-    ? [{ ...roleUseItem(m.orgId, m.role, 1), onConditionFailed: () => conflict(`The role ${m.role} has been deleted: ask for a new invitation.`) }]
+    ? [
+        {
+          ...roleUseItem(m.orgId, m.role, 1, roleCreatedAt),
+          onConditionFailed: () => conflict(`The role ${m.role} was deleted or changed since the invitation was sent: ask for a new invitation.`),
+        },
+      ]
     : [];
   return [
     {
@@ -69,7 +88,8 @@ export function joinItems(m: Membership): TxItem[] {
           TableName: table(),
           Key: keys.org(m.orgId),
           UpdateExpression: 'ADD memberCount :one, adminCount :admins',
-          ConditionExpression: 'attribute_exists(PK)',
+          // No one joins an organization that is gone or marked deleted.
+          ConditionExpression: LIVE_ORG,
           ExpressionAttributeValues: { ':one': 1, ':admins': isAdmin ? 1 : 0 },
         },
       },
@@ -128,24 +148,28 @@ function organizationCreationItems(input: { orgId: string; name: string; creator
   ];
 }
 
-/** Read one organization (strongly consistent: admin counts and defaults decide access). */
+/** Read one live organization (strongly consistent: admin counts and defaults decide access). */
 export async function getOrganization(orgId: string): Promise<Organization | undefined> {
   const { Item } = await dynamo.send(new GetCommand({ TableName: table(), Key: keys.org(orgId), ConsistentRead: true }));
-  return Item ? toOrganization(Item) : undefined;
+  return liveOrganization(Item);
 }
 
-/** Organizations by id, for a user's list (BatchGet: one call for up to 100). */
+/** Live organizations by id, for a user's list (BatchGet: one call for up to 100; deleted ones left out). */
 export async function getOrganizations(orgIds: string[]): Promise<Map<string, Organization>> {
   const result = new Map<string, Organization>();
   for (let i = 0; i < orgIds.length; i += 100) {
-    let request: Record<string, { Keys: Item[] }> | undefined = {
-      [table()]: { Keys: orgIds.slice(i, i + 100).map((id) => keys.org(id)) },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const out = await dynamo.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[table()] ?? []) result.set(item.orgId as string, toOrganization(item));
-      request = out.UnprocessedKeys as typeof request;
-    }
+    await untilProcessed(
+      orgIds.slice(i, i + 100).map((id) => keys.org(id)),
+      async (pending) => {
+        const out = await dynamo.send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: pending } } }));
+        for (const item of out.Responses?.[table()] ?? []) {
+          const org = liveOrganization(item);
+          if (org) result.set(org.orgId, org);
+        }
+        return out.UnprocessedKeys?.[table()]?.Keys as typeof pending | undefined;
+      },
+      'organization reads',
+    );
   }
   return result;
 }
@@ -182,7 +206,7 @@ export async function updateOrganization(
         TableName: table(),
         Key: keys.org(orgId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
+        ConditionExpression: LIVE_ORG,
         ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
@@ -196,16 +220,130 @@ export async function updateOrganization(
 }
 
 /**
- * Delete an organization. Removing the org item is the commit point: nothing authorizes without it.
- * The rest of the org's items are swept afterwards by deleteOrganizationItems.
+ * Mark an organization deleted: the commit point of its deletion. From here on every read of the org
+ * item treats it as gone (liveOrganization), so nothing authorizes, nothing is listed, no invitation is
+ * accepted and no admin-count change commits (LIVE_ORG). The mark also puts the org on the sweep's
+ * sparse index (byExpiry, GSI3PK ORGSWEEP, sorted by deletedAt), so a sweep the request could not finish
+ * is finished by the scheduled job; the org item itself is deleted last (deleteSweptOrganization).
  */
-export async function deleteOrganization(orgId: string): Promise<void> {
-  await transact([
-    {
-      op: { Delete: { TableName: table(), Key: keys.org(orgId), ConditionExpression: 'attribute_exists(PK)' } },
-      onConditionFailed: () => notFound('The organization'),
-    },
-  ]);
+export async function markOrganizationDeleted(orgId: string, deletedAt: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.org(orgId),
+        UpdateExpression: 'SET deletedAt = :at, GSI3PK = :sweep, GSI3SK = :sk',
+        ConditionExpression: LIVE_ORG,
+        ExpressionAttributeValues: { ':at': deletedAt, ':sweep': keys.orgSweep(), ':sk': keys.orgSweepSort(deletedAt, orgId) },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') throw notFound('The organization');
+    throw err;
+  }
+}
+
+export interface DeletedOrganization {
+  orgId: string;
+  deletedAt: string;
+  /** Counted by every join and removal, also after the mark: the final delete is conditioned on it. */
+  memberCount: number;
+}
+
+/** A marked organization's item (strongly consistent), or undefined if it is live or gone. */
+export async function getDeletedOrganization(orgId: string): Promise<DeletedOrganization | undefined> {
+  const { Item } = await dynamo.send(new GetCommand({ TableName: table(), Key: keys.org(orgId), ConsistentRead: true }));
+  if (!Item || typeof Item.deletedAt !== 'string') return undefined;
+  return { orgId, deletedAt: Item.deletedAt, memberCount: (Item.memberCount as number | undefined) ?? 0 };
+}
+
+/**
+ * Organizations marked deleted whose items are still being swept, oldest mark first (the sparse
+ * ORGSWEEP entries of byExpiry: the job reads one entry per deleted org, never the table).
+ */
+export async function organizationsToSweep(limit = 100): Promise<{ orgId: string; deletedAt: string }[]> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: table(),
+      IndexName: 'byExpiry',
+      KeyConditionExpression: 'GSI3PK = :sweep',
+      ExpressionAttributeValues: { ':sweep': keys.orgSweep() },
+      ProjectionExpression: 'orgId, deletedAt',
+      Limit: limit,
+    }),
+  );
+  return (out.Items ?? []).map((i) => ({ orgId: i.orgId as string, deletedAt: i.deletedAt as string }));
+}
+
+/**
+ * Delete everything in a deleted org's own partition but the org item and the team items (teams are
+ * swept with their partitions: store/teams.ts sweepTeamOfDeletedOrganization). Returns the ids of the
+ * teams still there.
+ */
+export async function sweepOrganizationPartition(orgId: string): Promise<string[]> {
+  const own = await partitionKeys(keys.org(orgId).PK);
+  const org = keys.org(orgId);
+  const teamPrefix = prefixes.team;
+  await deleteItems(own.filter((k) => k.SK !== org.SK && !k.SK.startsWith(teamPrefix)), 4);
+  return own.filter((k) => k.SK.startsWith(teamPrefix)).map((k) => k.SK.slice(teamPrefix.length));
+}
+
+/**
+ * Delete a deleted org's member's collection: first everything but the membership (inert: the org is
+ * marked), then the membership conditioned on the `version` read, so a grant written meanwhile (every
+ * write that adds to a collection bumps it) makes this read again instead of leaving it orphaned.
+ * Returns how many items it deleted.
+ */
+export async function sweepMemberCollection(orgId: string, userId: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const items = await queryAll({
+      TableName: table(),
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.subjectPK(orgId, userId) },
+      ProjectionExpression: 'PK, SK, version',
+      ConsistentRead: true,
+    });
+    const member = items.find((i) => i.SK === keys.member(orgId, userId).SK);
+    const rest = items.filter((i) => i !== member).map((i) => ({ PK: i.PK, SK: i.SK }));
+    await deleteItems(rest);
+    if (!member) return rest.length;
+    try {
+      const version = member.version as number | undefined;
+      await dynamo.send(
+        new DeleteCommand({
+          TableName: table(),
+          Key: keys.member(orgId, userId),
+          ConditionExpression: version === undefined ? 'attribute_not_exists(version)' : 'version = :version',
+          ...(version === undefined ? {} : { ExpressionAttributeValues: { ':version': version } }),
+        }),
+      );
+      return rest.length + 1;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException' || attempt >= 5) throw err;
+    }
+  }
+}
+
+/**
+ * The last step of a deletion: delete the org item, and with it its ORGSWEEP entry, only if it is still
+ * the same deletion and no one joined since `seen.memberCount` was read (a join counts itself on the org
+ * item). Returns false when it was not deleted (the next sweep looks again).
+ */
+export async function deleteSweptOrganization(seen: DeletedOrganization): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: keys.org(seen.orgId),
+        ConditionExpression: 'deletedAt = :at AND (attribute_not_exists(memberCount) OR memberCount = :members)',
+        ExpressionAttributeValues: { ':at': seen.deletedAt, ':members': seen.memberCount },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
 }
 
 /** One member's item in an org (strongly consistent). */
@@ -222,10 +360,10 @@ export async function listMembers(orgId: string, cursor?: string, limit = 100): 
       TableName: table(),
       IndexName: index,
       KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :user)',
-      ExpressionAttributeValues: { ':pk': keys.scopeMembers(orgId, keys.scope.org()), ':user': 'USER#' },
+      ExpressionAttributeValues: { ':pk': keys.scopeMembers(orgId, keys.scope.org()), ':user': prefixes.principalUser },
       ExclusiveStartKey: decodeCursor(cursor, {
         equal: { GSI1PK: keys.scopeMembers(orgId, keys.scope.org()) },
-        prefix: { GSI1SK: 'USER#', PK: `ORG#${orgId}#USER#`, SK: 'MEMBER' },
+        prefix: { GSI1SK: prefixes.principalUser, PK: prefixes.subjectsOf(orgId), SK: prefixes.member },
       }),
       Limit: limit,
     }),
@@ -239,12 +377,15 @@ export async function listUserMemberships(userId: string): Promise<Membership[]>
     TableName: table(),
     IndexName: 'byPrincipal',
     KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
-    ExpressionAttributeValues: { ':pk': keys.principalUser(userId), ':org': 'ORG#' },
+    ExpressionAttributeValues: { ':pk': keys.principalUser(userId), ':org': prefixes.principalOrg },
   });
   return items.map(toMembership);
 }
 
-/** The admin-count update that every change of Administrators carries, conditioned so none leaves zero. */
+/**
+ * The admin-count update that every change of Administrators carries, conditioned so none leaves zero
+ * and none commits in an organization marked deleted.
+ */
 function adminCountItem(orgId: string, delta: number, memberDelta = 0): TxItem {
   return {
     op: {
@@ -252,11 +393,30 @@ function adminCountItem(orgId: string, delta: number, memberDelta = 0): TxItem {
         TableName: table(),
         Key: keys.org(orgId),
         UpdateExpression: 'ADD adminCount :delta, memberCount :members',
-        ConditionExpression: delta < 0 ? 'adminCount > :one' : 'attribute_exists(PK)',
+        ConditionExpression: delta < 0 ? `adminCount > :one AND attribute_not_exists(deletedAt)` : LIVE_ORG,
         ExpressionAttributeValues: { ':delta': delta, ':members': memberDelta, ...(delta < 0 ? { ':one': 1 } : {}) },
       },
     },
     onConditionFailed: () => (delta < 0 ? lastAdministrator() : notFound('The organization')),
+  };
+}
+
+/**
+ * A check, for a transaction that takes something from an Administrator on the way to removing them
+ * (leaving a team), that another Administrator remains: so the removal cannot fail as last_administrator
+ * after such a step committed.
+ */
+export function otherAdministratorCheck(orgId: string): TxItem {
+  return {
+    op: {
+      ConditionCheck: {
+        TableName: table(),
+        Key: keys.org(orgId),
+        ConditionExpression: 'adminCount > :one AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+    onConditionFailed: () => lastAdministrator(),
   };
 }
 
@@ -339,13 +499,13 @@ export async function removeMember(
   // Read the collection again after the team versions: a team copy written between the caller's read
   // and the version read above is then seen (and one written after it fails the version condition).
   const fresh = await partitionItems(keys.subjectPK(orgId, member.userId), 'PK, SK, #role, #permissions');
-  const rest = fresh.filter((i) => i.SK !== 'MEMBER');
+  const rest = fresh.filter((i) => i.SK !== prefixes.member);
   // Custom roles held directly (the org role and direct grants) are counted out of each role's inUse,
   // one update per role (a transaction may touch an item once); team copies count per team grant.
   const uses = new Map<string, number>();
   if (!isBuiltInRoleId('org', member.role)) uses.set(member.role, 1);
   for (const i of rest) {
-    if (i.SK.startsWith('GRANT#') && i.permissions !== undefined) uses.set(i.role as string, (uses.get(i.role as string) ?? 0) + 1);
+    if (i.SK.startsWith(prefixes.userGrant) && i.permissions !== undefined) uses.set(i.role as string, (uses.get(i.role as string) ?? 0) + 1);
   }
   const decrements = [...uses].map(([roleId, count]) => ({ roleId, item: roleUseItem(orgId, roleId, -count) }));
   const counted = decrements.splice(0, Math.max(0, 50 - items.length));
@@ -374,17 +534,19 @@ async function partitionItems(pk: string, projection: string): Promise<({ PK: st
   return items as ({ PK: string; SK: string } & Item)[];
 }
 
-/** Current versions of teams (the fan-out lock of team grants). */
+/** Current versions of teams (the fan-out lock of team grants); unprocessed keys retried with backoff. */
 async function getTeamVersions(orgId: string, teamIds: string[]): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   for (let i = 0; i < teamIds.length; i += 100) {
-    let pending: Record<string, unknown>[] | undefined = teamIds.slice(i, i + 100).map((t) => keys.team(orgId, t));
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 5)));
-      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[table()] ?? []) result.set(item.teamId as string, (item.version as number) ?? 0);
-      pending = out.UnprocessedKeys?.[table()]?.Keys;
-    }
+    await untilProcessed(
+      teamIds.slice(i, i + 100).map((t) => keys.team(orgId, t) as Record<string, unknown>),
+      async (pending) => {
+        const out = await dynamo.send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[table()] ?? []) result.set(item.teamId as string, (item.version as number) ?? 0);
+        return out.UnprocessedKeys?.[table()]?.Keys;
+      },
+      'team reads',
+    );
   }
   return result;
 }
@@ -456,18 +618,26 @@ export async function addUserProvider(userId: string, provider: string): Promise
   });
 }
 
-/** Delete items in batches of 25 (BatchWrite), retrying unprocessed ones. For items that are already inert. */
-export async function deleteItems(itemKeys: { PK: string; SK: string }[]): Promise<void> {
-  for (let i = 0; i < itemKeys.length; i += 25) {
-    let requests: { DeleteRequest: { Key: { PK: string; SK: string } } }[] | undefined = itemKeys
-      .slice(i, i + 25)
-      .map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; requests && requests.length > 0; attempt++) {
-      const out = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
-      requests = out.UnprocessedItems?.[table()] as typeof requests;
-      if (requests?.length) await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(attempt, 5)));
+/**
+ * Delete items in batches of 25 (BatchWrite, `inFlight` batches at once), retrying unprocessed ones with
+ * backoff (then Throttled). For items that are already inert, or that nothing can add to any more.
+ */
+export async function deleteItems(itemKeys: { PK: string; SK: string }[], inFlight = 1): Promise<void> {
+  const batches: { DeleteRequest: { Key: Record<string, unknown> } }[][] = [];
+  for (let i = 0; i < itemKeys.length; i += 25) batches.push(itemKeys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })));
+  const worker = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      await untilProcessed(
+        batch,
+        async (requests) => {
+          const out = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
+          return out.UnprocessedItems?.[table()] as typeof requests | undefined;
+        },
+        'deletes',
+      );
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(inFlight, batches.length)) }, worker));
 }
 
 /** Every item key of a partition (strongly consistent). */
@@ -480,14 +650,4 @@ export async function partitionKeys(pk: string): Promise<{ PK: string; SK: strin
     ConsistentRead: true,
   });
   return items.map((item) => ({ PK: item.PK as string, SK: item.SK as string }));
-}
-
-/** Delete every item a deleted org held: its members' collections, its own partition, its teams'. */
-export async function sweepOrganization(orgId: string, userIds: string[]): Promise<void> {
-  for (const userId of userIds) await deleteItems(await partitionKeys(keys.subjectPK(orgId, userId)));
-  const own = await partitionKeys(keys.org(orgId).PK);
-  for (const k of own.filter((k) => k.SK.startsWith('TEAM#'))) {
-    await deleteItems(await partitionKeys(keys.teamPK(orgId, k.SK.slice('TEAM#'.length))));
-  }
-  await deleteItems(own);
 }

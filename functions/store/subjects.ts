@@ -11,8 +11,8 @@ import type { Grant, GrantSource } from '../domain/evaluator';
 import type { Membership, Organization } from '../domain/model';
 import { builtInRole, type Permission, type Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
-import { keys } from './keys';
-import { toMembership, toOrganization } from './orgs';
+import { keys, prefixes } from './keys';
+import { liveOrganization, toMembership } from './orgs';
 import { queryAll } from './paging';
 
 type Item = Record<string, unknown>;
@@ -70,15 +70,15 @@ export async function getSubjectCollection(orgId: string, userId: string): Promi
   for (const item of items) {
     const sk = item.SK as string;
     result.itemKeys.push({ PK: item.PK as string, SK: sk });
-    if (sk === 'MEMBER') {
+    if (sk === prefixes.member) {
       result.membership = { ...toMembership(item), version: (item.version as number | undefined) ?? 0 };
-    } else if (sk.startsWith('GRANT#')) {
+    } else if (sk.startsWith(prefixes.userGrant)) {
       const grant = grantFromItem(item, { kind: 'direct' });
       if (grant) result.grants.push(grant);
-    } else if (sk.startsWith('TEAMGRANT#')) {
+    } else if (sk.startsWith(prefixes.userTeamGrant)) {
       const grant = grantFromItem(item, { kind: 'team', teamId: item.teamId as string });
       if (grant) result.grants.push(grant);
-    } else if (sk.startsWith('TEAM#')) {
+    } else if (sk.startsWith(prefixes.userTeam)) {
       result.teamIds.push(item.teamId as string);
     }
   }
@@ -99,5 +99,7 @@ export async function loadAccess(orgId: string, userId: string): Promise<AccessD
     dynamo.send(new GetCommand({ TableName: table(), Key: keys.org(orgId), ConsistentRead: true })),
     getSubjectCollection(orgId, userId),
   ]);
-  return { ...(orgOut.Item ? { org: toOrganization(orgOut.Item) } : {}), collection };
+  // An org marked deleted is no org: nothing authorizes from the mark on (liveOrganization).
+  const org = liveOrganization(orgOut.Item);
+  return { ...(org ? { org } : {}), collection };
 }

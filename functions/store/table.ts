@@ -11,7 +11,7 @@ export const TABLE = {
     byScope: { partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
     /** What a principal belongs to: a user's organizations, the invitations pending for an e-mail. */
     byPrincipal: { partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
-    /** Sparse: pending invitations by expiry hour, for the cleanup job. */
+    /** Sparse, for the cleanup job: pending invitations by expiry hour; unfinished org and team deletions. */
     byExpiry: { partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
   },
 } as const;

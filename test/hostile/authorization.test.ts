@@ -1,6 +1,7 @@
 // Authorization sweep: every route of the table that declares a permission, called by a member of
-// each org role, by a member of another organization and anonymously. The expected outcome is derived
-// from the route's declared permission and the built-in roles through the evaluator (expectations.ts);
+// each org role, by a member holding a custom org role, by a Member who holds Manager through a team,
+// by a member of another organization and anonymously. The expected outcome is derived from the
+// route's declared permission and each caller's grants through the evaluator (expectations.ts);
 // routes whose operation checks more carry a documented rule (OPERATION_RULES). Succeeds = 2xx;
 // refused = 403 forbidden (404 not_found for outsiders, 401 for anonymous), with nothing written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +10,12 @@ import { BUILT_IN_ROLES, PERMISSIONS } from '../../functions/domain/permissions'
 import type { RouteSpec } from '../../functions/http/route';
 import { routes } from '../../functions/routes';
 import { harness, type Harness } from '../support/harness';
-import { CALLERS, OPERATION_RULES, ORG_ROLE_MATRIX, expectationFor, factsOf, grantsOfRole, type Caller } from '../support/hostile/expectations';
+import { CALLERS, OPERATION_RULES, ORG_ROLE_MATRIX, expectationFor, factsOf, grantsOfCaller, grantsOfRole, type Caller } from '../support/hostile/expectations';
 import { fillPath, sendFor } from '../support/hostile/http';
 import { WriteGuard, describeRequest } from '../support/hostile/invariants';
 import { recorder, writeReport } from '../support/hostile/report';
 import { canonicalBody, canonicalQuery } from '../support/hostile/schema';
-import { ORG_ROLE_CALLERS, World, makeCast, roleForPath, type Cast } from '../support/hostile/world';
+import { ORG_ROLE_CALLERS, SWEEP_CUSTOM_ROLE, World, callerUser, makeCast, roleForPath, type Cast } from '../support/hostile/world';
 
 let h: Harness;
 let cast: Cast;
@@ -46,6 +47,13 @@ describe('the derivation agrees with the role matrix', () => {
     expect(new Set(orgRoles.at(-1)!.permissions)).toEqual(new Set(PERMISSIONS.org));
   });
 
+  // The indirect callers are derived through the same evaluator: a team's org role and a custom org
+  // role count like a membership's org role, so the sweep's expectations for them are the matrix's.
+  it.each(Object.keys(ORG_ROLE_MATRIX))('%s: ManagerViaTeam decides as Manager, CustomOrgRole by its permissions', (action) => {
+    expect(decide(grantsOfCaller('ManagerViaTeam'), action).allowed).toBe(ORG_ROLE_MATRIX[action]!.Manager);
+    expect(decide(grantsOfCaller('CustomOrgRole'), action).allowed).toBe((SWEEP_CUSTOM_ROLE.permissions as string[]).includes(action));
+  });
+
   it('finds every permission checked at the route decidable with the facts its path gives', () => {
     for (const route of routes.filter((r) => r.permission?.check === 'route')) {
       const params = Object.fromEntries([...route.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, 'x']));
@@ -61,7 +69,7 @@ describe.each(swept.map((r) => [key(r), r] as const))('%s', (_, route) => {
     recorder.register(route);
     const special = OPERATION_RULES[route.operationId];
     if (special) recorder.note(`${key(route)}: ${special.note}`);
-    let world = await World.create(h, cast);
+    let world = await World.create(h, cast, { indirect: true });
     const mismatches: string[] = [];
     const table: string[] = [];
     for (const caller of CALLERS) {
@@ -85,7 +93,7 @@ describe.each(swept.map((r) => [key(r), r] as const))('%s', (_, route) => {
       }
       table.push(`${caller}: ${expected.outcome} (${expected.why}) -> ${res.status}`);
       if (problems.length) mismatches.push(`${caller} expected ${expected.outcome} [${expected.statuses.join('/')}] because ${expected.why}; got ${res.status} ${res.text.slice(0, 160)}`);
-      if (res.status < 300 && route.method !== 'GET') world = await World.create(h, cast);
+      if (res.status < 300 && route.method !== 'GET') world = await World.create(h, cast, { indirect: true });
     }
     recorder.note(`${key(route)}\n    ${table.join('\n    ')}`);
     expect(mismatches).toEqual([]);
@@ -108,7 +116,7 @@ async function arrangeTwin(world: World, route: RouteSpec, params: Record<string
 function tokenOf(caller: Caller): string | undefined {
   if (caller === 'anonymous') return undefined;
   if (caller === 'outsider') return cast.outsider.token;
-  return cast.byRole[caller].token;
+  return callerUser(cast, caller).token;
 }
 
 describe('a user who is not a member of the organization, named in the path', () => {

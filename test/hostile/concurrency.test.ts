@@ -1,13 +1,17 @@
-// Concurrency: racing requests on one invitation, on the last two Administrators, and on a team's
-// grants and membership. Routes come from the route table by operationId; a race whose routes are
-// not in the table is not registered. Each race checks the final state against its invariant.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Concurrency: racing requests on one invitation, on the last two Administrators, on a team's grants
+// and membership, on a member's removal while their teams change, on a team's deletion while it is
+// added to, on a custom role's use count while it is granted, revoked and deleted, and on an org's
+// deletion while invitations are accepted. Routes come from the route table by operationId; a race
+// whose routes are not in the table is not registered. Each race checks the final state against its
+// invariant (the org's items read back: invariants.ts orgProblems).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteSpec } from '../../functions/http/route';
+import { runDeletionSweep } from '../../functions/jobs/cleanup';
 import { routes } from '../../functions/routes';
 import { addMember } from '../support/fixtures';
-import { harness, type Harness, type TestUser } from '../support/harness';
+import { advanceClock, harness, resetClock, type Harness, type TestUser } from '../support/harness';
 import { fillPath, sendFor, type RawResponse } from '../support/hostile/http';
-import { responseProblems } from '../support/hostile/invariants';
+import { orgItems, orgProblems, responseProblems } from '../support/hostile/invariants';
 import { recorder, writeReport } from '../support/hostile/report';
 import { freshEmail, freshSlug } from '../support/hostile/schema';
 
@@ -19,6 +23,7 @@ afterAll(async () => {
   writeReport('concurrency');
   await h?.close();
 });
+afterEach(() => resetClock());
 
 const route = (operationId: string) => routes.find((r) => r.operationId === operationId);
 const haveAll = (...ids: string[]) => ids.every((id) => route(id) !== undefined);
@@ -252,3 +257,202 @@ if (haveAll('createTeam', 'getTeam', 'addTeamMember', 'removeTeamMember', 'putTe
 } else {
   recorder.note('team race not registered: its routes are not all in the route table yet');
 }
+
+/** The org's items read back after a race: its structural invariants, recorded and asserted. */
+async function expectConsistent(orgId: string, calls: Call[], category: string) {
+  const problems = orgProblems(orgId, await orgItems(orgId));
+  const race = calls.map((c) => `${c.op}:${c.res.status}${c.res.status >= 400 ? `:${c.res.json?.error?.code}` : ''}`).join(' ');
+  for (const p of problems) recorder.violation(route(calls[0]!.op)!, { category, request: race, observed: p, expected: 'the org consistent after the race' });
+  expect(problems, race).toEqual([]);
+}
+
+/** Interleave a list of thunks differently per round (rounds >= 4 reverse it). */
+const ordered = <T>(thunks: T[], round: number) => (round % 2 ? thunks : [...thunks].reverse());
+
+if (haveAll('removeMember', 'addTeamMember', 'putTeamGrant', 'setAppMember', 'deleteTeam', 'setMemberRole', 'createRole', 'createTeam', 'createApp')) {
+  describe('a member removed while their teams, grants and role change', () => {
+    it.each([1, 2, 3, 4])('round %i: nothing of them left behind, copies and counts exact', async (round) => {
+      const admin = await h.user();
+      const orgId = await newOrg(admin);
+      const [u, v] = await Promise.all([h.user(), h.user()]);
+      await addMember(orgId, u, 'Member');
+      await addMember(orgId, v, 'Member');
+      expect((await call(admin, 'createApp', { orgId }, { id: 'app1', name: 'A' })).res.status).toBe(201);
+      for (const [id, scope, perms] of [['crole', 'app', ['app.read']], ['orole', 'org', ['org.read', 'members.read']]] as const) {
+        expect((await call(admin, 'createRole', { orgId }, { id, name: id, scope, permissions: perms })).res.status).toBeLessThan(300);
+      }
+      for (const teamId of ['t1', 't2']) expect((await call(admin, 'createTeam', { orgId }, { id: teamId, name: teamId })).res.status).toBe(201);
+      expect((await call(admin, 'addTeamMember', { orgId, teamId: 't2', userId: u.userId })).res.status).toBe(200);
+      if (round % 2) expect((await call(admin, 'setMemberRole', { orgId, userId: u.userId }, { role: 'orole' })).res.status).toBe(200);
+      const calls = await together(
+        ordered(
+          [
+            () => call(admin, 'removeMember', { orgId, userId: u.userId }),
+            () => call(admin, 'addTeamMember', { orgId, teamId: 't1', userId: u.userId }),
+            () => call(admin, 'putTeamGrant', { orgId, teamId: 't1' }, { scope: 'app', appId: 'app1', role: 'crole' }),
+            () => call(admin, 'putTeamGrant', { orgId, teamId: 't2' }, { scope: 'app', appId: 'app1', role: 'crole' }),
+            () => call(admin, 'setAppMember', { orgId, appId: 'app1', userId: u.userId }, { role: 'crole' }),
+            () => call(admin, 'addTeamMember', { orgId, teamId: 't2', userId: v.userId }),
+            () => call(admin, 'deleteTeam', { orgId, teamId: 't2' }),
+            () => call(admin, 'setMemberRole', { orgId, userId: u.userId }, { role: round % 2 ? 'Manager' : 'orole' }),
+          ],
+          round,
+        ),
+      );
+      expectShaped(calls, ['conflict', 'not_found', 'already_member']);
+      await expectConsistent(orgId, calls, 'race:member-removal');
+    });
+  });
+}
+
+if (haveAll('deleteTeam', 'addTeamMember', 'putTeamGrant', 'createTeam', 'removeMember', 'createApp')) {
+  describe('a team deleted while members and roles are added to it', () => {
+    it.each([1, 2, 3, 4])('round %i: the team is gone or whole, no copy outlives it', async (round) => {
+      const admin = await h.user();
+      const orgId = await newOrg(admin);
+      const us = await Promise.all([h.user(), h.user(), h.user()]);
+      for (const x of us) await addMember(orgId, x, 'Member');
+      expect((await call(admin, 'createApp', { orgId }, { id: 'app1', name: 'A' })).res.status).toBe(201);
+      expect((await call(admin, 'createTeam', { orgId }, { id: 't1', name: 't' })).res.status).toBe(201);
+      expect((await call(admin, 'addTeamMember', { orgId, teamId: 't1', userId: us[0]!.userId })).res.status).toBe(200);
+      expect((await call(admin, 'putTeamGrant', { orgId, teamId: 't1' }, { scope: 'app', appId: 'app1', role: 'Owner' })).res.status).toBe(200);
+      const calls = await together(
+        ordered(
+          [
+            () => call(admin, 'deleteTeam', { orgId, teamId: 't1' }),
+            () => call(admin, 'addTeamMember', { orgId, teamId: 't1', userId: us[1]!.userId }),
+            () => call(admin, 'putTeamGrant', { orgId, teamId: 't1' }, { scope: 'org', role: 'Manager' }),
+            () => call(admin, 'deleteTeam', { orgId, teamId: 't1' }),
+            () => call(admin, 'createTeam', { orgId }, { id: 't1', name: 'again' }),
+            () => call(admin, 'addTeamMember', { orgId, teamId: 't1', userId: us[2]!.userId }),
+            () => call(admin, 'removeMember', { orgId, userId: us[0]!.userId }),
+          ],
+          round,
+        ),
+      );
+      expectShaped(calls, ['conflict', 'not_found', 'already_member']);
+      await expectConsistent(orgId, calls, 'race:team-deletion');
+    });
+  });
+}
+
+if (haveAll('createRole', 'deleteRole', 'setAppMember', 'removeAppMember', 'putTeamGrant', 'deleteTeamGrant', 'setMemberRole', 'getRole')) {
+  describe("a custom role's use count under concurrent grants, revocations and deletions", () => {
+    it.each([1, 2, 3, 4])('round %i: inUse equals the real holders, and the role is deleted only when none', async (round) => {
+      const admin = await h.user();
+      const orgId = await newOrg(admin);
+      const us = await Promise.all([h.user(), h.user(), h.user()]);
+      for (const x of us) await addMember(orgId, x, 'Member');
+      for (const id of ['app1', 'app2']) expect((await call(admin, 'createApp', { orgId }, { id, name: id })).res.status).toBe(201);
+      expect((await call(admin, 'createRole', { orgId }, { id: 'racer', name: 'Racer', scope: 'app', permissions: ['app.read', 'env.read'] })).res.status).toBeLessThan(300);
+      expect((await call(admin, 'createRole', { orgId }, { id: 'oracer', name: 'Org racer', scope: 'org', permissions: ['org.read', 'members.read'] })).res.status).toBeLessThan(300);
+      expect((await call(admin, 'createTeam', { orgId }, { id: 'rt', name: 'rt' })).res.status).toBe(201);
+      expect((await call(admin, 'addTeamMember', { orgId, teamId: 'rt', userId: us[2]!.userId })).res.status).toBe(200);
+      if (round > 2) expect((await call(admin, 'setAppMember', { orgId, appId: 'app1', userId: us[0]!.userId }, { role: 'racer' })).res.status).toBe(200);
+      const grant = (x: TestUser, appId: string) => () => call(admin, 'setAppMember', { orgId, appId, userId: x.userId }, { role: 'racer' });
+      const revoke = (x: TestUser, appId: string) => () => call(admin, 'removeAppMember', { orgId, appId, userId: x.userId });
+      const del = (roleId: string) => () => call(admin, 'deleteRole', { orgId, roleId });
+      const calls = await together(
+        ordered(
+          [
+            grant(us[0]!, 'app1'),
+            del('racer'),
+            grant(us[1]!, 'app1'),
+            revoke(us[0]!, 'app1'),
+            () => call(admin, 'putTeamGrant', { orgId, teamId: 'rt' }, { scope: 'app', appId: 'app2', role: 'racer' }),
+            del('racer'),
+            () => call(admin, 'setAppMember', { orgId, appId: 'app1', userId: us[1]!.userId }, { role: 'Viewer' }),
+            () => call(admin, 'deleteTeamGrant', { orgId, teamId: 'rt' }, undefined, '?scope=app&appId=app2'),
+            () => call(admin, 'setMemberRole', { orgId, userId: us[2]!.userId }, { role: 'oracer' }),
+            del('oracer'),
+            grant(us[2]!, 'app2'),
+            del('racer'),
+          ],
+          round,
+        ),
+      );
+      expectShaped(calls, ['conflict', 'not_found', 'already_member', 'validation_failed']);
+      // Each role is deleted at most once; orgProblems checks inUse against the holders left, and that
+      // a deleted role has none.
+      const deletions = calls.filter((c) => c.op === 'deleteRole' && ok(c)).length;
+      const gone = (await Promise.all(['racer', 'oracer'].map((roleId) => call(admin, 'getRole', { orgId, roleId })))).filter((c) => c.res.status === 404).length;
+      expect(deletions).toBe(gone);
+      await expectConsistent(orgId, calls, 'race:role-use');
+    });
+  });
+}
+
+if (haveAll('deleteOrganization', 'createInvitation', 'acceptInvitation', 'createApp', 'addTeamMember', 'createTeam', 'updateOrganization')) {
+  describe('an organization deleted while invitations are accepted and it is changed', () => {
+    it.each([1, 2, 3])('round %i: after the sweep nothing of the org is left, and no one is a member of it', async (round) => {
+      const admin = await h.user();
+      const orgId = await newOrg(admin);
+      const member = await h.user();
+      await addMember(orgId, member, 'Member');
+      expect((await call(admin, 'createTeam', { orgId }, { id: 'dt', name: 'dt' })).res.status).toBe(201);
+      const invitees = await Promise.all(Array.from({ length: 3 }, () => h.user({ email: freshEmail() })));
+      const tokens: string[] = [];
+      for (const invitee of invitees) {
+        expect((await call(admin, 'createInvitation', { orgId }, { email: invitee.email })).res.status).toBe(201);
+        const mail = (await h.mailTo(invitee.email)).at(-1);
+        tokens.push(/\/invite\/([A-Za-z0-9_.-]+)/.exec(mail?.body.text ?? '')![1]!);
+      }
+      const accepts = invitees.map((x, i) => () => call(x, 'acceptInvitation', { token: tokens[i]! }));
+      const calls = await together(
+        ordered(
+          [
+            ...accepts.slice(0, round),
+            () => call(admin, 'deleteOrganization', { orgId }),
+            ...accepts.slice(round),
+            () => call(admin, 'createApp', { orgId }, { id: freshSlug('late'), name: 'Late' }),
+            () => call(admin, 'addTeamMember', { orgId, teamId: 'dt', userId: member.userId }),
+            () => call(admin, 'updateOrganization', { orgId }, { name: 'Renamed' }),
+          ],
+          round,
+        ),
+      );
+      expectShaped(calls, ['not_found', 'conflict', 'invitation_used', 'invitation_revoked', 'invitation_expired', 'already_member']);
+      expect(calls.find((c) => c.op === 'deleteOrganization')!.res.status).toBe(204);
+      // From the answer on, the org is gone for everyone, whoever joined during the race.
+      for (const x of [admin, member, ...invitees]) {
+        expect((await x.api('GET', `/v1/orgs/${orgId}`)).status).toBe(404);
+        expect(((await x.api('GET', '/v1/me')).body.organizations as { orgId: string }[]).map((o) => o.orgId)).not.toContain(orgId);
+      }
+      // The job finishes the sweep once the deletion has settled: not one item of the org remains.
+      advanceClock(61);
+      await runDeletionSweep();
+      const left = await orgItems(orgId);
+      if (left.length) recorder.violation(route('deleteOrganization')!, { category: 'race:org-deletion', request: calls.map((c) => `${c.op}:${c.res.status}`).join(' '), observed: left.map((i) => `${i.PK}|${i.SK}`).join(' ').slice(0, 300), expected: 'nothing left after the sweep' });
+      expect(left.map((i) => `${i.PK}|${i.SK}`)).toEqual([]);
+    });
+  });
+}
+
+
+describe('the consistency check itself', () => {
+  it('finds orphans, missing and stray copies, wrong counters and a deleted role still held', () => {
+    const o = 'chk';
+    const items = [
+      { PK: `ORG#${o}`, SK: 'ORG', memberCount: 2, adminCount: 1 },
+      { PK: `ORG#${o}#USER#a`, SK: 'MEMBER', userId: 'a', role: 'Administrator' },
+      { PK: `ORG#${o}#USER#gone`, SK: 'GRANT#APP#x', role: 'Viewer' },
+      { PK: `ORG#${o}`, SK: 'TEAM#t', teamId: 't' },
+      { PK: `ORG#${o}#TEAM#t`, SK: 'MEMBER#a', userId: 'a' },
+      { PK: `ORG#${o}#TEAM#t`, SK: 'GRANT#APP#x', role: 'Viewer' },
+      { PK: `ORG#${o}#USER#a`, SK: 'TEAMGRANT#t#APP#y', role: 'Viewer' },
+      { PK: `ORG#${o}#TEAM#old`, SK: 'MEMBER#a', userId: 'a' },
+      { PK: `ORG#${o}`, SK: 'ROLE#r', roleId: 'r', inUse: 0 },
+      { PK: `ORG#${o}#USER#a`, SK: 'GRANT#APP#z', role: 'r', permissions: ['app.read'] },
+      { PK: `ORG#${o}#USER#a`, SK: 'GRANT#APP#w', role: 'deleted-role', permissions: ['app.read'] },
+    ];
+    const problems = orgProblems(o, items).join('\n');
+    expect(problems).toMatch(/orphan in gone's collection/);
+    expect(problems).toMatch(/whose collection lacks TEAM#t/);
+    expect(problems).toMatch(/a lacks the copy of team t's GRANT#APP#x/);
+    expect(problems).toMatch(/copy of a grant team t does not hold: TEAMGRANT#t#APP#y/);
+    expect(problems).toMatch(/item of deleted team old/);
+    expect(problems).toMatch(/memberCount 2, members 1/);
+    expect(problems).toMatch(/custom role r: inUse 0, held by 1/);
+    expect(problems).toMatch(/custom role deleted-role was deleted while held by 1/);
+  });
+});

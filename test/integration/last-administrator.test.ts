@@ -103,3 +103,56 @@ describe('role rules over HTTP', () => {
     expect((await member.api('GET', `/v1/orgs/${orgId}`)).status).toBe(404);
   });
 });
+
+describe('removing an Administrator who is in more teams than one transaction holds', () => {
+  async function inTeams(reader: TestUser, orgId: string, teamIds: string[], userId: string) {
+    const found: string[] = [];
+    for (const id of teamIds) {
+      const team = await reader.api('GET', `/v1/orgs/${orgId}/teams/${id}`);
+      expect(team.status).toBe(200);
+      if ((team.body.members as { userId: string }[]).some((m) => m.userId === userId)) found.push(id);
+    }
+    return found;
+  }
+  async function teamsWith(admin: TestUser, orgId: string, users: TestUser[], n: number) {
+    const teamIds = Array.from({ length: n }, (_, i) => `many${i}`);
+    for (const id of teamIds) {
+      expect((await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id, name: id })).status).toBe(201);
+      for (const u of users) expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/${id}/members/${u.userId}`)).status).toBe(200);
+    }
+    return teamIds;
+  }
+
+  it('refuses the only Administrator leaving with 409 before any team is left: still in all 22 teams', async () => {
+    const { orgId, admin } = await orgWithMembers(h);
+    const teamIds = await teamsWith(admin, orgId, [admin], 22);
+    const leave = await admin.api('DELETE', `/v1/orgs/${orgId}/members/${admin.userId}`);
+    expect(leave.status).toBe(409);
+    expect(leave.body.error.code).toBe('last_administrator');
+    expect(await inTeams(admin, orgId, teamIds, admin.userId)).toEqual(teamIds);
+    expect(await adminState(admin, orgId)).toEqual({ counted: 1, admins: 1 });
+  });
+
+  it('removes such an Administrator from the org and from all 22 teams while another one remains', async () => {
+    const { orgId, admin, members } = await orgWithMembers(h, { Administrator: 1 });
+    const other = members.Administrator![0]!;
+    const teamIds = await teamsWith(admin, orgId, [other], 22);
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/members/${other.userId}`)).status).toBe(204);
+    expect(await inTeams(admin, orgId, teamIds, other.userId)).toEqual([]);
+    expect(await adminState(admin, orgId)).toEqual({ counted: 1, admins: 1 });
+  });
+
+  it('keeps one Administrator when the last two, each in 22 teams, leave at once', async () => {
+    const { orgId, admin, members } = await orgWithMembers(h, { Administrator: 1 });
+    const other = members.Administrator![0]!;
+    const teamIds = await teamsWith(admin, orgId, [admin, other], 22);
+    const results = await Promise.all([admin, other].map((a) => a.api('DELETE', `/v1/orgs/${orgId}/members/${a.userId}`)));
+    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+    expect(results.find((r) => r.status === 409)!.body.error.code).toBe('last_administrator');
+    const survivor = results[0]!.status === 409 ? admin : other;
+    const leaver = survivor === admin ? other : admin;
+    expect(await adminState(survivor, orgId)).toEqual({ counted: 1, admins: 1 });
+    expect(await inTeams(survivor, orgId, teamIds, leaver.userId)).toEqual([]);
+  });
+});
+

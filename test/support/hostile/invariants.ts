@@ -1,6 +1,7 @@
 // The invariants every hostile request must keep: no 5xx; every error is {error:{code,message}} with a
-// 4xx whose status is the one the code maps to; a rejected request leaves the table exactly as it was
-// (read back with a full, strongly consistent Scan of this test file's own table).
+// 4xx whose status is the one the code maps to (a page route answers a 4xx with its own HTML page); a
+// rejected request makes no write on the service's DynamoDB client while it runs, and leaves the table
+// exactly as it was (read back with a full, strongly consistent Scan of this test file's own table).
 
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RouteSpec } from '../../../functions/http/route';
@@ -10,11 +11,18 @@ import { dynamo, table } from '../../../functions/store/client';
 import type { RawResponse } from './http';
 import { recorder } from './report';
 
-/** Problems with one response, empty when it keeps the invariants. `allowed`: statuses the case may answer. */
-export function responseProblems(res: RawResponse, allowed?: readonly number[]): string[] {
+/**
+ * Problems with one response, empty when it keeps the invariants. `allowed`: statuses the case may
+ * answer. `page`: the route renders an HTML page (the invitation link), whose errors are pages too.
+ */
+export function responseProblems(res: RawResponse, allowed?: readonly number[], page = false): string[] {
   const problems: string[] = [];
   if (res.status >= 500 || res.status < 200) problems.push(`status ${res.status}`);
-  if (res.status >= 400) {
+  // A page route answers a bad link with its own page; bad input the shared stack refuses first
+  // (a malformed body, a bad percent-escape) gets the JSON error every route gives.
+  if (page && res.status >= 400 && String(res.headers['content-type'] ?? '').startsWith('text/html')) {
+    if (/\bat .+\.(ts|js):\d+/.test(res.text)) problems.push('error page leaks a stack trace');
+  } else if (res.status >= 400) {
     const e = res.json?.error;
     if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') {
       problems.push(`error body not {error:{code,message}}: ${res.text.slice(0, 200)}`);
@@ -118,9 +126,9 @@ function writtenKeys(input: unknown): string {
 
 /**
  * Tracks writes across a sequence of requests. Per request: the writes the service's client made
- * while it ran (a rejected request must have made none). Per batch (every few requests and at the
- * end of each test): the whole table read back with a strongly consistent Scan must equal the
- * baseline when every request since was rejected.
+ * while it ran (a rejected request must have made none), and, every `scanEvery` requests (1: after
+ * each one) and at the end of each test, the whole table read back with a strongly consistent Scan,
+ * which must equal the baseline when every request since was rejected.
  */
 export class WriteGuard {
   private baseline: Map<string, string> | undefined;
@@ -149,8 +157,14 @@ export class WriteGuard {
   }
 
   /** Check a response and the writes made while it ran; record and return the violations. */
-  async check(route: Pick<RouteSpec, 'method' | 'path'>, category: string, request: string, res: RawResponse, allowed?: readonly number[]): Promise<string[]> {
-    const problems = responseProblems(res, allowed);
+  async check(
+    route: Pick<RouteSpec, 'method' | 'path'> & { produces?: string },
+    category: string,
+    request: string,
+    res: RawResponse,
+    allowed?: readonly number[],
+  ): Promise<string[]> {
+    const problems = responseProblems(res, allowed, route.produces === 'text/html');
     if (res.status >= 400 && observed.length > 0) problems.push(`rejected with ${res.status} but wrote: ${observed.join('; ')}`);
     if (res.status < 400) this.acceptedSinceBaseline = true;
     else this.pending.push({ route, category, request });
@@ -189,4 +203,92 @@ export class WriteGuard {
 export function describeRequest(method: string, path: string, body?: string, tokenKind?: string): string {
   const b = body === undefined ? '' : ` body(${Buffer.byteLength(body)}B)=${JSON.stringify(body.slice(0, 80))}`;
   return `${method} ${path.length > 120 ? `${path.slice(0, 120)}…(${path.length})` : path}${b}${tokenKind ? ` token=${tokenKind}` : ''}`;
+}
+
+/** Every item whose partition belongs to one org (its partition, its members' collections, its teams'). */
+export async function orgItems(orgId: string): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo.send(new ScanCommand({ TableName: table(), ConsistentRead: true, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) {
+      const pk = String(item.PK);
+      if (pk === `ORG#${orgId}` || pk.startsWith(`ORG#${orgId}#`)) items.push(item);
+    }
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/**
+ * The structural invariants of one org, read back from the table after a race (every request done):
+ * no item left in a removed member's collection; team members are org members, in both copies
+ * (`ORG#o#TEAM#t/MEMBER#u` ⇔ `ORG#o#USER#u/TEAM#t`); nothing of a deleted team, and no team left
+ * half-deleted; team grant copies exactly for (team member × team grant); the org's counters equal
+ * the members and Administrators there are (at least one); each custom role's `inUse` equals its
+ * holders (memberships, direct grants, team grants), and a deleted role has none.
+ */
+export function orgProblems(orgId: string, items: Record<string, any>[]): string[] {
+  const p: string[] = [];
+  const orgPK = `ORG#${orgId}`;
+  const at = (pk: string, sk: string) => items.some((i) => i.PK === pk && i.SK === sk);
+  const members = new Set(items.filter((i) => i.SK === 'MEMBER').map((i) => String(i.userId)));
+  const teamItems = items.filter((i) => i.PK === orgPK && String(i.SK).startsWith('TEAM#'));
+  const teams = new Set(teamItems.map((i) => String(i.teamId)));
+  for (const t of teamItems.filter((i) => i.deleting)) p.push(`team ${t.teamId} left half-deleted`);
+  for (const i of items) {
+    const pk = String(i.PK);
+    const sk = String(i.SK);
+    const user = new RegExp(`^ORG#${orgId}#USER#(.+)$`).exec(pk)?.[1];
+    const team = new RegExp(`^ORG#${orgId}#TEAM#(.+)$`).exec(pk)?.[1];
+    if (user !== undefined && !members.has(user)) p.push(`orphan in ${user}'s collection (no membership): ${sk}`);
+    if (team !== undefined && !teams.has(team)) p.push(`item of deleted team ${team}: ${sk}`);
+    if (team !== undefined && sk.startsWith('MEMBER#')) {
+      const u = sk.slice('MEMBER#'.length);
+      if (!members.has(u)) p.push(`team ${team} lists non-member ${u}`);
+      if (!at(`${orgPK}#USER#${u}`, `TEAM#${team}`)) p.push(`team ${team} lists ${u}, whose collection lacks TEAM#${team}`);
+    }
+    if (user !== undefined && sk.startsWith('TEAM#')) {
+      const t = sk.slice('TEAM#'.length);
+      if (!teams.has(t)) p.push(`${user} is in deleted team ${t}`);
+      else if (!at(`${orgPK}#TEAM#${t}`, `MEMBER#${user}`)) p.push(`${user}'s collection has TEAM#${t}, the team does not list them`);
+    }
+    if (user !== undefined && sk.startsWith('TEAMGRANT#')) {
+      const [, t = '', ...rest] = sk.split('#');
+      const scopeKey = rest.join('#');
+      if (!at(`${orgPK}#TEAM#${t}`, `GRANT#${scopeKey}`)) p.push(`${user} holds a copy of a grant team ${t} does not hold: ${sk}`);
+      if (!at(`${orgPK}#TEAM#${t}`, `MEMBER#${user}`)) p.push(`${user} holds a copy of team ${t} without being in it: ${sk}`);
+    }
+    if (team !== undefined && sk.startsWith('GRANT#') && teams.has(team)) {
+      for (const m of items.filter((x) => x.PK === pk && String(x.SK).startsWith('MEMBER#'))) {
+        const u = String(m.SK).slice('MEMBER#'.length);
+        if (!at(`${orgPK}#USER#${u}`, `TEAMGRANT#${team}#${sk.slice('GRANT#'.length)}`)) p.push(`${u} lacks the copy of team ${team}'s ${sk}`);
+      }
+    }
+  }
+  const org = items.find((i) => i.PK === orgPK && i.SK === 'ORG');
+  if (org && !org.deletedAt) {
+    const memberships = items.filter((i) => i.SK === 'MEMBER');
+    const admins = memberships.filter((m) => m.role === 'Administrator').length;
+    if (org.memberCount !== memberships.length) p.push(`memberCount ${org.memberCount}, members ${memberships.length}`);
+    if (org.adminCount !== admins) p.push(`adminCount ${org.adminCount}, Administrators ${admins}`);
+    if (admins < 1) p.push('no Administrator left');
+  }
+  const holders = (roleId: string) =>
+    items.filter(
+      (i) =>
+        i.role === roleId &&
+        ((String(i.PK).includes('#USER#') && (i.SK === 'MEMBER' || String(i.SK).startsWith('GRANT#'))) ||
+          (String(i.PK).includes('#TEAM#') && String(i.SK).startsWith('GRANT#'))),
+    ).length;
+  const roles = items.filter((i) => i.PK === orgPK && String(i.SK).startsWith('ROLE#'));
+  for (const r of roles) {
+    const n = holders(String(r.roleId));
+    if ((r.inUse ?? 0) !== n) p.push(`custom role ${r.roleId}: inUse ${r.inUse ?? 0}, held by ${n}`);
+  }
+  const custom = new Set(items.filter((i) => i.permissions !== undefined && i.role !== undefined && !String(i.SK).startsWith('TEAMGRANT#')).map((i) => String(i.role)));
+  for (const roleId of custom) {
+    if (!roles.some((r) => r.roleId === roleId)) p.push(`custom role ${roleId} was deleted while held by ${holders(roleId)}`);
+  }
+  return p;
 }

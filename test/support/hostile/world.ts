@@ -1,11 +1,15 @@
 // Real resources for any route's path parameters, derived from the route table: the value of {x} in
 // `/prefix/{x}/...` is created by the table's `POST /prefix` (an app, an environment, an environment
 // type, a team, an invitation, a custom role...) with a body built from that route's schema. {orgId} is
-// a fresh organization with one member of each org role; {userId} a plain Member to act on; {token}
-// the link token of a fresh invitation, read from the local mailbox.
+// a fresh organization with one member of each org role (and, for the authorization sweep, members
+// who hold their authority another way: a custom org role, and an org role through a team); {userId}
+// a plain Member to act on; {token} the link token of a fresh invitation, read from the local mailbox.
 
+import type { Permission } from '../../../functions/domain/permissions';
 import type { RouteSpec } from '../../../functions/http/route';
 import { routes } from '../../../functions/routes';
+import { keys } from '../../../functions/store/keys';
+import { deleteItems, listMembers, partitionKeys } from '../../../functions/store/orgs';
 import { addMember } from '../fixtures';
 import type { Harness, TestUser } from '../harness';
 import { sendRaw } from './http';
@@ -14,19 +18,38 @@ import { canonicalBody, freshEmail, freshSlug } from './schema';
 
 export const ORG_ROLE_CALLERS = ['Member', 'ArtifactContributor', 'Manager', 'Administrator'] as const;
 export type OrgRoleCaller = (typeof ORG_ROLE_CALLERS)[number];
+/** Members whose authority comes another way: a custom org role; Member, plus Manager through a team. */
+export const INDIRECT_CALLERS = ['CustomOrgRole', 'ManagerViaTeam'] as const;
+export type IndirectCaller = (typeof INDIRECT_CALLERS)[number];
+export type MemberCaller = OrgRoleCaller | IndirectCaller;
 
-/** The users every world reuses: one per org role, a target to act on, and an outsider. */
+/** The custom org role of the CustomOrgRole caller: inviting and creating apps, but no removing, no teams. */
+export const SWEEP_CUSTOM_ROLE = { id: 'sweep-inviter', permissions: ['org.read', 'members.read', 'members.invite', 'apps.create'] as Permission[] };
+/** The team through which the ManagerViaTeam caller (org role Member) holds Manager. */
+export const SWEEP_TEAM = { id: 'sweep-managers', orgRole: 'Manager' };
+
+/** The users every world reuses: one per org role, the indirect callers, a target to act on, and an outsider. */
 export interface Cast {
   byRole: Record<OrgRoleCaller, TestUser>;
+  indirect: Record<IndirectCaller, TestUser>;
   target: TestUser;
   outsider: TestUser;
 }
 
 export async function makeCast(h: Harness): Promise<Cast> {
-  const [Member, ArtifactContributor, Manager, Administrator, target, outsider] = await Promise.all(
-    Array.from({ length: 6 }, () => h.user()),
+  const [Member, ArtifactContributor, Manager, Administrator, target, outsider, CustomOrgRole, ManagerViaTeam] = await Promise.all(
+    Array.from({ length: 8 }, () => h.user()),
   );
-  return { byRole: { Member: Member!, ArtifactContributor: ArtifactContributor!, Manager: Manager!, Administrator: Administrator! }, target: target!, outsider: outsider! };
+  return {
+    byRole: { Member: Member!, ArtifactContributor: ArtifactContributor!, Manager: Manager!, Administrator: Administrator! },
+    indirect: { CustomOrgRole: CustomOrgRole!, ManagerViaTeam: ManagerViaTeam! },
+    target: target!,
+    outsider: outsider!,
+  };
+}
+
+export function callerUser(cast: Cast, caller: MemberCaller): TestUser {
+  return (INDIRECT_CALLERS as readonly string[]).includes(caller) ? cast.indirect[caller as IndirectCaller] : cast.byRole[caller as OrgRoleCaller];
 }
 
 /** The org role a role field at this path takes, by the scope the path names. */
@@ -50,9 +73,14 @@ export class World {
     readonly orgId: string,
   ) {}
 
-  /** A fresh organization: the cast's Administrator created it; the others joined with their roles. */
-  static async create(h: Harness, cast: Cast): Promise<World> {
-    const created = await cast.byRole.Administrator.api('POST', '/v1/orgs', { name: 'Hostile World' });
+  /**
+   * A fresh organization: the cast's Administrator created it; the others joined with their roles.
+   * `indirect`: also the custom org role and its holder, and the team holding Manager with its member
+   * (through the API, as the Administrator would arrange them).
+   */
+  static async create(h: Harness, cast: Cast, options: { indirect?: boolean } = {}): Promise<World> {
+    const admin = cast.byRole.Administrator;
+    const created = await admin.api('POST', '/v1/orgs', { name: 'Hostile World' });
     if (created.status !== 201) throw new Error(`org creation failed: ${created.status} ${JSON.stringify(created.body)}`);
     const orgId = created.body.orgId as string;
     await Promise.all([
@@ -61,11 +89,52 @@ export class World {
       addMember(orgId, cast.byRole.Manager, 'Manager'),
       addMember(orgId, cast.target, 'Member'),
     ]);
+    if (options.indirect) {
+      const must = (what: string, res: { status: number; body: unknown }) => {
+        if (res.status >= 300) throw new Error(`arranging ${what} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      };
+      const role = SWEEP_CUSTOM_ROLE;
+      const team = `/v1/orgs/${orgId}/teams/${SWEEP_TEAM.id}`;
+      await Promise.all([
+        admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: role.id, name: 'Sweep inviter', scope: 'org', permissions: role.permissions }).then((r) => {
+          must('the custom org role', r);
+          return addMember(orgId, cast.indirect.CustomOrgRole, role.id, { permissions: role.permissions });
+        }),
+        (async () => {
+          const [created] = await Promise.all([
+            admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: SWEEP_TEAM.id, name: 'Sweep managers' }),
+            addMember(orgId, cast.indirect.ManagerViaTeam, 'Member'),
+          ]);
+          must('the sweep team', created);
+          must('the team org role', await admin.api('PUT', `${team}/grants`, { scope: 'org', role: SWEEP_TEAM.orgRole }));
+          must('the team member', await admin.api('PUT', `${team}/members/${cast.indirect.ManagerViaTeam.userId}`));
+        })(),
+      ]);
+    }
     return new World(h, cast, orgId);
   }
 
   get admin() {
     return this.cast.byRole.Administrator;
+  }
+
+  /**
+   * Delete every item of this world's org straight from the table (its partition, its teams', its
+   * members' collections): a suite that reads the whole table back after each request keeps it small.
+   */
+  async discard(): Promise<void> {
+    const userIds = new Set([...Object.values(this.cast.byRole), ...Object.values(this.cast.indirect), this.cast.target].map((u) => u.userId));
+    let cursor: string | undefined;
+    do {
+      const page = await listMembers(this.orgId, cursor);
+      for (const m of page.items) userIds.add(m.userId);
+      cursor = page.next;
+    } while (cursor);
+    const own = await partitionKeys(keys.org(this.orgId).PK);
+    const teams = own.filter((k) => k.SK.startsWith('TEAM#')).map((k) => keys.teamPK(this.orgId, k.SK.slice('TEAM#'.length)));
+    const collections = [...userIds].map((u) => keys.subjectPK(this.orgId, u));
+    const rest = (await Promise.all([...teams, ...collections].map((pk) => partitionKeys(pk)))).flat();
+    await deleteItems([...rest, ...own], 4);
   }
 
   /** Values for every path parameter of a route, creating what they name. */
