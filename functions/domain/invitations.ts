@@ -39,6 +39,11 @@ export interface Invitation {
   role?: string;
   /** Permissions of a custom org role, copied when invited (custom role permissions are immutable). */
   rolePermissions?: Permission[];
+  /**
+   * The custom org role's identity when copied: its `createdAt`. A role deleted and re-created under the
+   * same id has another one, so the accept (conditioned on it) cannot give the old copy of a new role.
+   */
+  roleCreatedAt?: string;
   appRoles: AppRoleGrant[];
   /** As stored. `pending` past expiresAt reads as `expired` (see statusAt). */
   status: InvitationStatus;
@@ -65,10 +70,33 @@ export function statusAt(invitation: Pick<Invitation, 'status' | 'expiresAt'>, n
 }
 
 export const expiresAtFrom = (now: number) => now + INVITATION_LIFETIME_SECONDS;
+/**
+ * How far back the cleanup job's first run (no cursor yet) looks: an invitation still pending in the
+ * index can have expired a lifetime before its TTL (the grace period) ran out, plus a day of TTL lag.
+ */
+export const CLEANUP_FIRST_RUN_LOOKBACK_SECONDS = INVITATION_LIFETIME_SECONDS + INVITATION_GRACE_SECONDS + 24 * 3600;
 /** TTL of a pending invitation and its guard: the grace period after expiry. */
 export const pendingTtl = (expiresAt: number) => expiresAt + INVITATION_GRACE_SECONDS;
 /** TTL of an accepted or revoked invitation: listable for the grace period, then gone. */
 export const closedTtl = (now: number) => now + INVITATION_GRACE_SECONDS;
+
+/** Longest inviter name shown in a mail or on the invite page. */
+export const MAX_INVITER_NAME_LENGTH = 100;
+
+/**
+ * A display name from the sign-in's claims, made safe to print in a plain-text mail: one line (control
+ * characters, line and paragraph separators and bidi overrides become spaces, runs of spaces one), at most
+ * 100 characters. A name could otherwise write lines of its own above the real link. Empty: undefined.
+ */
+export function inviterDisplayName(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const line = raw
+    .replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const capped = Array.from(line).slice(0, MAX_INVITER_NAME_LENGTH).join('').trim();
+  return capped || undefined;
+}
 
 /** What a link that can no longer be accepted answers (410). */
 export function deadLinkError(status: Exclude<InvitationStatus, 'pending'> | 'replaced'): DomainError {

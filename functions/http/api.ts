@@ -44,6 +44,12 @@ export function bind<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodTy
   return { route, run: run as Binding['run'] };
 }
 
+/** What an HTML operation returns: the page, or the page with a status of its own (an error page: 404, 410). */
+export interface HtmlPage {
+  html: string;
+  statusCode?: number;
+}
+
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 
@@ -115,7 +121,8 @@ async function dispatch(bindings: Map<string, Binding>, event: Event, context: C
     headers: event.headers,
   });
   if (route.produces === 'text/html') {
-    return { statusCode: route.status ?? 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: String(result) };
+    const page: HtmlPage = typeof result === 'object' && result !== null && 'html' in result ? (result as HtmlPage) : { html: String(result) };
+    return { statusCode: page.statusCode ?? route.status ?? 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: page.html };
   }
   if (result === undefined) return { statusCode: 204 };
   return {

@@ -1,17 +1,19 @@
 // GET /invite/{token}: the page an invitation e-mail links to. It shows the invitation (or why the link
 // is dead), sends the person to sign in and back (SIGN_IN_URL, ?returnTo=/invite/<token>), then accepts.
-import { DomainError } from '../domain/errors';
-import { apiHandler, bind } from '../http/api';
+// A dead link gets the same human page with the status the API gives it: 410 (used, expired, revoked,
+// replaced) or 404 (no such invitation), so nothing treats it as a live page.
+import { DomainError, type ErrorCode } from '../domain/errors';
+import { apiHandler, bind, type HtmlPage } from '../http/api';
 import { config } from '../lib/config';
 import { preview } from '../operations/invitations';
 import { invitePage } from '../routes/invitations';
 import { INVITE_PAGE_CSP, renderInvitePage, type InvitePageView } from './page';
 
-const TITLES: Partial<Record<DomainError['code'], string>> = {
-  not_found: 'Invitation not found',
-  invitation_expired: 'This invitation has expired',
-  invitation_revoked: 'This invitation was withdrawn',
-  invitation_used: 'This invitation was already used',
+const DEAD_LINKS: Partial<Record<ErrorCode, { title: string; statusCode: number }>> = {
+  not_found: { title: 'Invitation not found', statusCode: 404 },
+  invitation_expired: { title: 'This invitation has expired', statusCode: 410 },
+  invitation_revoked: { title: 'This invitation was withdrawn', statusCode: 410 },
+  invitation_used: { title: 'This invitation was already used', statusCode: 410 },
 };
 
 /** The sign-in page, told to come back here. SIGN_IN_URL may be absolute or relative to PUBLIC_URL. */
@@ -21,10 +23,10 @@ function signInUrl(token: string): string {
   return url.toString();
 }
 
-async function view(token: string): Promise<InvitePageView> {
+async function page(token: string): Promise<HtmlPage> {
   try {
     const p = await preview(token);
-    return {
+    const view: InvitePageView = {
       kind: 'invitation',
       token,
       orgName: p.orgName,
@@ -35,14 +37,15 @@ async function view(token: string): Promise<InvitePageView> {
       expiresAt: Date.parse(p.expiresAt) / 1000,
       signInUrl: signInUrl(token),
     };
+    return { html: renderInvitePage(view) };
   } catch (err) {
-    const title = err instanceof DomainError ? TITLES[err.code] : undefined;
-    if (!title || !(err instanceof DomainError)) throw err;
+    const dead = err instanceof DomainError ? DEAD_LINKS[err.code] : undefined;
+    if (!dead || !(err instanceof DomainError)) throw err;
     const message = err.code === 'not_found' ? 'This link does not lead to an invitation. Check that you copied all of it.' : err.message;
-    return { kind: 'error', title, message };
+    return { statusCode: dead.statusCode, html: renderInvitePage({ kind: 'error', title: dead.title, message }) };
   }
 }
 
-export const handler = apiHandler([bind(invitePage, async ({ params }) => renderInvitePage(await view(params.token)))], {
+export const handler = apiHandler([bind(invitePage, async ({ params }) => page(params.token))], {
   contentSecurityPolicy: INVITE_PAGE_CSP,
 });

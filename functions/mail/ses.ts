@@ -6,7 +6,24 @@ import { DomainError } from '../domain/errors';
 import { config } from '../lib/config';
 import type { Mail } from './templates';
 
-const ses = new SESClient({ maxAttempts: 3 });
+/**
+ * SES must answer well inside the API function's 10 s timeout (lib/constructs/service-function.ts), or
+ * the Lambda dies mid-request and the invitation, its guard and the counted slot stay behind with no
+ * mail. Two attempts of at most 3 s each (connecting included, at most 2 s) end in ~6.5 s at worst, so
+ * the rollback and the 502 mail_failed answer still run. The SDK's default handler has no timeout at all.
+ */
+export const SES_TIMEOUTS = { connectionTimeout: 2_000, requestTimeout: 3_000, maxAttempts: 2 } as const;
+
+const ses = new SESClient({
+  maxAttempts: SES_TIMEOUTS.maxAttempts,
+  // NodeHttpHandler options (@smithy/node-http-handler, the SDK's own handler): without
+  // throwOnRequestTimeout a breached requestTimeout only logs a warning.
+  requestHandler: {
+    connectionTimeout: SES_TIMEOUTS.connectionTimeout,
+    requestTimeout: SES_TIMEOUTS.requestTimeout,
+    throwOnRequestTimeout: true,
+  },
+});
 
 /** Send one mail; any SES failure becomes mail_failed (502), with SES's reason and never the body. */
 export async function sendMail(to: string, mail: Mail): Promise<{ messageId: string }> {

@@ -1,5 +1,8 @@
 // The invitation e-mail: a plain-text and an HTML part with the organization, who invited, the link and
-// when it expires. Everything interpolated into the HTML part is escaped.
+// when it expires. Everything interpolated into the HTML part is escaped; the inviter's name (from
+// sign-in claims) is made one short line in both parts, so it cannot add lines of its own to the text.
+
+import { inviterDisplayName } from '../domain/invitations';
 
 export interface InvitationMailInput {
   orgName: string;
@@ -31,7 +34,8 @@ export function formatExpiry(epochSeconds: number): string {
 const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
 export function invitationMail(input: InvitationMailInput): Mail {
-  const inviter = input.inviterName ? `${input.inviterName} (${input.inviterEmail})` : input.inviterEmail;
+  const name = inviterDisplayName(input.inviterName);
+  const inviter = name ? `${name} (${oneLine(input.inviterEmail)})` : oneLine(input.inviterEmail);
   const expires = formatExpiry(input.expiresAt);
   const role = input.role ? ` as ${input.role}` : '';
   const subject = oneLine(`You are invited to join ${input.orgName}`).slice(0, 200);

@@ -5,6 +5,7 @@
 
 import { DomainError, conflict, forbidden, notFound, validationFailed } from '../domain/errors';
 import {
+  CLEANUP_FIRST_RUN_LOOKBACK_SECONDS,
   DEFAULT_INVITATIONS_PER_HOUR,
   assertAcceptable,
   deadLinkError,
@@ -12,7 +13,7 @@ import {
   formatToken,
   hashSecret,
   hourBucket,
-  INVITATION_LIFETIME_SECONDS,
+  inviterDisplayName,
   newSecret,
   nextHourBucket,
   parseToken,
@@ -25,20 +26,20 @@ import {
 } from '../domain/invitations';
 import type { Identity, Membership, Organization } from '../domain/model';
 import { assertMayGrantOrgRole } from '../domain/org-roles';
-import type { Permission } from '../domain/permissions';
+import { builtInRole, type Permission, type RoleDefinition } from '../domain/permissions';
 import { logger } from '../http/logger';
 import { config } from '../lib/config';
 import { clock } from '../lib/clock';
 import { sendMail } from '../mail/ses';
 import { invitationMail } from '../mail/templates';
 import * as store from '../store/invitations';
-import { deleteItems, getMembership, getOrganization, getUserIdByEmail } from '../store/orgs';
+import { getMembership, getOrganization, getUserIdByEmail } from '../store/orgs';
+import { getRole } from '../store/roles';
 import { getSubjectCollection } from '../store/subjects';
 import { StaleRead, withFreshReads } from '../store/transact';
 import type { Access } from './access';
 import { newId } from './ids';
 import { ensureUser } from './orgs';
-import { resolveRole } from './roles';
 
 /** What the API shows of an invitation: never the secret's hash. */
 export interface InvitationView {
@@ -82,24 +83,52 @@ function hourlyLimit(): number {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_INVITATIONS_PER_HOUR;
 }
 
-const inviterOf = (identity: Identity): Inviter => ({
-  userId: identity.userId,
-  email: identity.email,
-  ...(identity.name ? { name: identity.name } : {}),
-});
+/** The inviter as the mail and the invite page show them: the name from the token's claims made one short line. */
+function inviterOf(identity: Identity): Inviter {
+  const name = inviterDisplayName(identity.name);
+  return { userId: identity.userId, email: identity.email, ...(name ? { name } : {}) };
+}
 
-/** The org role an invitation gives, checked against what the inviter may grant. */
-async function checkedOrgRole(access: Access, role: string | undefined): Promise<{ role?: string; rolePermissions?: Permission[] }> {
+/** An org role by id: built-in, or the org's custom one with its identity (createdAt); undefined if none. */
+async function orgRole(orgId: string, roleId: string): Promise<{ def: RoleDefinition; createdAt?: string } | undefined> {
+  const builtIn = builtInRole('org', roleId);
+  if (builtIn) return { def: builtIn };
+  const custom = await getRole(orgId, roleId);
+  if (!custom || custom.scope !== 'org') return undefined;
+  return { def: { id: custom.roleId, name: custom.name, scope: 'org', permissions: custom.permissions, builtIn: false }, createdAt: custom.createdAt };
+}
+
+type InvitedRole = Pick<StoredInvitation, 'role' | 'rolePermissions' | 'roleCreatedAt'>;
+
+/**
+ * The org role an invitation gives, checked against what the inviter may grant. A custom role is copied
+ * with its identity, which the accept checks. `missing`: the error for a named role that does not exist.
+ */
+async function checkedOrgRole(
+  access: Access,
+  role: string | undefined,
+  missing: (roleId: string) => DomainError = (roleId) => validationFailed(`Unknown organization role ${roleId}.`),
+): Promise<InvitedRole> {
   const roleId = role ?? access.org.defaultRoles.orgRole;
-  const def = await resolveRole(access.org.orgId, 'org', roleId);
-  if (!def) {
-    if (role) throw validationFailed(`Unknown organization role ${role}.`);
+  const found = await orgRole(access.org.orgId, roleId);
+  if (!found) {
+    if (role) throw missing(role);
     return {};
   }
+  const { def, createdAt } = found;
   // A role left to the default is checked too: the invitation must not give more than the inviter holds.
   assertMayGrantOrgRole(access.grants, def.id, def.permissions);
   if (!role) return {};
-  return { role: def.id, ...(def.builtIn ? {} : { rolePermissions: [...def.permissions] }) };
+  return { role: def.id, ...(def.builtIn ? {} : { rolePermissions: [...def.permissions], roleCreatedAt: createdAt }) };
+}
+
+/** The account of an address about to be (re)invited, if it has one: 409 already_member if it is a member. */
+async function nonMemberInvitee(orgId: string, email: string): Promise<string | undefined> {
+  const userId = await getUserIdByEmail(email);
+  if (userId && (await getMembership(orgId, userId))) {
+    throw new DomainError('already_member', `${email} is already a member of this organization.`);
+  }
+  return userId;
 }
 
 async function checkedAppRoles(access: Access, appRoles: AppRoleGrant[]): Promise<AppRoleGrant[]> {
@@ -141,25 +170,32 @@ function reissued(current: StoredInvitation, secret: string, now: number, change
   };
   if (!changes.role) delete next.role;
   if (!changes.rolePermissions) delete next.rolePermissions;
+  if (!changes.roleCreatedAt) delete next.roleCreatedAt;
   return next;
 }
 
+/** Accepted and revoked invitations are not re-issued. */
+function assertReissuable(current: StoredInvitation, now: number): void {
+  const status = statusAt(current, now);
+  if (status === 'accepted') throw conflict('This invitation was accepted already: there is nothing to resend.');
+  if (status === 'revoked') throw conflict('This invitation was revoked: invite the address again instead.');
+}
+
 /**
- * Re-issue, then mail; if the mail fails, put the previous invitation back (if unchanged) and answer 502.
- * Accepted and revoked invitations are not re-issued.
+ * Re-issue with the roles given (`changes`), then mail; if the mail fails, put the previous invitation
+ * back (if unchanged) and answer 502. The write checks the invitee is still no member.
  */
 async function reissueAndMail(
   org: Organization,
   current: StoredInvitation,
   now: number,
-  changes?: Partial<StoredInvitation>,
+  changes: Partial<StoredInvitation>,
+  inviteeUserId: string | undefined,
 ): Promise<StoredInvitation> {
-  const status = statusAt(current, now);
-  if (status === 'accepted') throw conflict('This invitation was accepted already: there is nothing to resend.');
-  if (status === 'revoked') throw conflict('This invitation was revoked: invite the address again instead.');
+  assertReissuable(current, now);
   const secret = newSecret();
-  const next = reissued(current, secret, now, changes ?? { role: current.role, rolePermissions: current.rolePermissions, invitedBy: current.invitedBy });
-  await store.reissueInvitation(current, next, now, hourlyLimit());
+  const next = reissued(current, secret, now, changes);
+  await store.reissueInvitation(current, next, now, hourlyLimit(), inviteeUserId);
   try {
     await mailInvitation(org, next, secret);
   } catch (err) {
@@ -175,7 +211,8 @@ async function reissueAndMail(
  * Input: the inviter's access, {email, role?, appRoles?}.
  * Output: the invitation, and whether it was a resend of the address's pending one.
  * Primary course: check the roles the inviter may give and that the address is no member, then create
- * the invitation, its (org, e-mail) guard and the hourly count in one transaction, then mail the link.
+ * the invitation, its (org, e-mail) guard and the hourly count in one transaction that also checks the
+ * address is still no member (it may be joining right now), then mail the link.
  * Alternate: the guard exists (the address has a pending or expired invitation) → re-issue that one with
  * the new roles. The mail fails → undo the write, 502 mail_failed.
  */
@@ -188,13 +225,10 @@ export async function invite(
   const email = input.email;
   const roles = await checkedOrgRole(access, input.role);
   const appRoles = await checkedAppRoles(access, input.appRoles ?? []);
-  const existingUser = await getUserIdByEmail(email);
-  if (existingUser && (await getMembership(orgId, existingUser))) {
-    throw new DomainError('already_member', `${email} is already a member of this organization.`);
-  }
   const inviter = inviterOf(access.identity);
 
   return withFreshReads(async () => {
+    const inviteeUserId = await nonMemberInvitee(orgId, email);
     const now = clock.nowSeconds();
     const secret = newSecret();
     const invitation: StoredInvitation = {
@@ -211,14 +245,14 @@ export async function invite(
       secretHash: hashSecret(secret),
     };
     try {
-      await store.createInvitation(invitation, now, hourlyLimit());
+      await store.createInvitation(invitation, now, hourlyLimit(), inviteeUserId);
     } catch (err) {
       if (!(err instanceof store.PendingInvitationExists)) throw err;
       // One pending invitation per address: this invite re-issues it, with the roles asked for now.
       const pendingId = await store.getPendingInvitationId(orgId, email);
       const current = pendingId ? await store.getInvitation(orgId, pendingId) : undefined;
       if (!current || (current.status !== 'pending' && current.status !== 'expired')) throw new StaleRead();
-      const next = await reissueAndMail(org, current, now, { ...roles, appRoles, invitedBy: inviter });
+      const next = await reissueAndMail(org, current, now, { ...roles, appRoles, invitedBy: inviter }, inviteeUserId);
       logger.info('invitation resent', { orgId, invitationId: next.invitationId });
       return { ...toView(next, now), resent: true };
     }
@@ -243,14 +277,19 @@ async function invitationOf(access: Access, invitationId: string): Promise<Store
 
 /**
  * Resend: a new link and a new 24 hours for a pending or expired invitation; the old link is dead from
- * then on. The resender must be allowed to give the invitation's role.
+ * then on. The resender must be allowed to give the invitation's role. A custom role is copied again as
+ * it is defined now (it may have been deleted and re-created under its id since); a deleted one: 409.
  */
 export async function resend(access: Access, invitationId: string): Promise<InvitationView> {
   return withFreshReads(async () => {
     const now = clock.nowSeconds();
     const current = await invitationOf(access, invitationId);
-    await checkedOrgRole(access, current.role);
-    const next = await reissueAndMail(access.org, current, now);
+    assertReissuable(current, now);
+    const roles = await checkedOrgRole(access, current.role, (roleId) =>
+      conflict(`The role ${roleId} of this invitation was deleted: revoke the invitation and invite again with another role.`),
+    );
+    const inviteeUserId = await nonMemberInvitee(current.orgId, current.email);
+    const next = await reissueAndMail(access.org, current, now, { ...roles, invitedBy: current.invitedBy }, inviteeUserId);
     logger.info('invitation resent', { orgId: next.orgId, invitationId });
     return toView(next, now);
   });
@@ -320,24 +359,49 @@ export async function preview(rawToken: string): Promise<InvitationPreview> {
   assertAcceptable(invitation, clock.nowSeconds());
   const org = await getOrganization(invitation.orgId);
   if (!org) throw notFound('The invitation');
+  const inviterName = inviterDisplayName(invitation.invitedBy.name);
   return {
     orgId: org.orgId,
     orgName: org.name,
     email: invitation.email,
     role: invitation.role ?? org.defaultRoles.orgRole,
     appRoles: invitation.appRoles,
-    invitedBy: { ...(invitation.invitedBy.name ? { name: invitation.invitedBy.name } : {}), email: invitation.invitedBy.email },
+    // Names are stored made safe since the invite (inviterOf); invitations written before were not.
+    invitedBy: { ...(inviterName ? { name: inviterName } : {}), email: invitation.invitedBy.email },
     expiresAt: isoOf(invitation.expiresAt),
     status: 'pending',
   };
 }
 
-/** The org role and its permissions an accepted invitation gives. */
-async function roleAtAccept(org: Organization, inv: StoredInvitation): Promise<{ role: string; permissions?: Permission[] }> {
-  if (inv.role) return { role: inv.role, ...(inv.rolePermissions ? { permissions: inv.rolePermissions } : {}) };
-  const def = await resolveRole(org.orgId, 'org', org.defaultRoles.orgRole);
-  if (!def) return { role: 'Member' };
-  return { role: def.id, ...(def.builtIn ? {} : { permissions: [...def.permissions] }) };
+const roleChanged = (roleId: string) =>
+  conflict(`The role ${roleId} was deleted or changed since the invitation was sent: ask for a new invitation.`);
+
+/**
+ * The org role an accepted invitation gives, its permissions (custom roles) and the identity of the
+ * custom role they were copied from, which the accept's transaction checks.
+ */
+async function roleAtAccept(org: Organization, inv: StoredInvitation): Promise<{ role: string; permissions?: Permission[]; roleCreatedAt?: string }> {
+  if (inv.role) {
+    if (!inv.rolePermissions) return { role: inv.role };
+    if (inv.roleCreatedAt) return { role: inv.role, permissions: inv.rolePermissions, roleCreatedAt: inv.roleCreatedAt };
+    // Written before invitations kept the role's identity: only while the role still has the copied permissions.
+    const current = await getRole(org.orgId, inv.role);
+    const same = current && current.permissions.length === inv.rolePermissions.length && inv.rolePermissions.every((p) => current.permissions.includes(p));
+    if (!current || !same) throw roleChanged(inv.role);
+    return { role: inv.role, permissions: inv.rolePermissions, roleCreatedAt: current.createdAt };
+  }
+  const found = await orgRole(org.orgId, org.defaultRoles.orgRole);
+  if (!found) return { role: 'Member' };
+  const { def, createdAt } = found;
+  return { role: def.id, ...(def.builtIn ? {} : { permissions: [...def.permissions], roleCreatedAt: createdAt }) };
+}
+
+/** The pending invitation of an address in an org, if its guard names one (with the invitation, if still there). */
+async function pendingInvitationOf(orgId: string, email: string): Promise<store.OwnPendingInvitation | undefined> {
+  const invitationId = await store.getPendingInvitationId(orgId, email);
+  if (!invitationId) return undefined;
+  const invitation = await store.getInvitation(orgId, invitationId);
+  return { email, invitationId, ...(invitation ? { invitation } : {}) };
 }
 
 /** Why an accept's transaction found the invitation changed: read it again and answer precisely. */
@@ -356,6 +420,10 @@ async function whyNotAcceptable(token: { orgId: string; invitationId: string; se
  * verified address (unless the org lets any account accept), then in one transaction consume the
  * invitation and create the membership with its app grants. Of concurrent accepts exactly one wins;
  * the others get 410 invitation_used (or 409 already_member).
+ * Alternate: the caller accepts an invitation sent to another address (the org lets any account accept)
+ * while their own address has one pending here → the same transaction revokes theirs (revokedBy: the
+ * caller) and deletes its guard, so no invited row is left for a member. A custom org role deleted or
+ * re-created since the invitation → 409 conflict.
  */
 export async function accept(identity: Identity, rawToken: string) {
   await ensureUser(identity);
@@ -370,10 +438,12 @@ export async function accept(identity: Identity, rawToken: string) {
     }
     const collection = await getSubjectCollection(org.orgId, identity.userId);
     if (collection.membership) throw new DomainError('already_member', 'You are already a member of this organization.');
-    // Leftovers of an earlier removal that was not swept completely must not become grants again.
-    if (collection.itemKeys.length > 0) await deleteItems(collection.itemKeys);
+    // Leftovers of an earlier removal that was not swept completely must not become grants again. Deleted
+    // only while there is still no membership, so a concurrent accept's fresh grants are never among them.
+    if (collection.itemKeys.length > 0) await store.deleteLeftovers(org.orgId, identity.userId, collection.itemKeys);
 
-    const { role, permissions } = await roleAtAccept(org, invitation);
+    const { role, permissions, roleCreatedAt } = await roleAtAccept(org, invitation);
+    const ownPending = identity.email !== invitation.email ? await pendingInvitationOf(org.orgId, identity.email) : undefined;
     // Apps deleted since the invitation are skipped; the transaction checks the rest still exist.
     const apps = await store.existingApps(org.orgId, invitation.appRoles.map((a) => a.appId));
     const appRoles = invitation.appRoles.filter((a) => apps.has(a.appId));
@@ -387,7 +457,15 @@ export async function accept(identity: Identity, rawToken: string) {
       joinedAt: isoOf(now),
     };
     try {
-      await store.acceptInvitation({ invitation, membership, appRoles, now, nowIso: isoOf(now) });
+      await store.acceptInvitation({
+        invitation,
+        membership,
+        ...(roleCreatedAt ? { roleCreatedAt } : {}),
+        appRoles,
+        ...(ownPending ? { ownPending } : {}),
+        now,
+        nowIso: isoOf(now),
+      });
     } catch (err) {
       if (err instanceof store.InvitationChanged) throw await whyNotAcceptable(token, now);
       throw err;
@@ -422,8 +500,8 @@ export async function cleanupExpiredInvitations(options: { maxItems?: number } =
   const now = clock.nowSeconds();
   const nowIso = isoOf(now);
   const current = hourBucket(now);
-  // First run: the oldest bucket a pending invitation issued a lifetime ago can sit in.
-  let bucket = (await store.getCleanupCursor()) ?? hourBucket(now - INVITATION_LIFETIME_SECONDS);
+  // First run: every bucket an invitation still in the index can sit in (expired up to its TTL, and TTL lags).
+  let bucket = (await store.getCleanupCursor()) ?? hourBucket(now - CLEANUP_FIRST_RUN_LOOKBACK_SECONDS);
   const startedAt = bucket;
   const result: CleanupResult = { buckets: 0, itemsRead: 1, readCapacityUnits: 0, marked: 0, skipped: 0, complete: true, cursor: bucket };
   while (bucket <= current) {

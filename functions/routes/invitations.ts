@@ -47,7 +47,8 @@ export const resendInvitation = defineRoute({
   path: '/v1/orgs/{orgId}/invitations/{invitationId}/resend',
   group: 'invitations',
   operationId: 'resendInvitation',
-  summary: 'Send a pending or expired invitation again: a new link valid for 24 hours; the old link is dead.',
+  summary:
+    'Send a pending or expired invitation again: a new link valid for 24 hours; the old link is dead. A custom org role is copied again as defined now. 409 conflict if it was accepted, revoked or its custom role deleted; 409 already_member if the address has joined.',
   auth: 'user',
   permission: { action: 'members.invite', check: 'route' },
   params: invitationParams,
@@ -80,7 +81,7 @@ export const acceptInvitation = defineRoute({
   group: 'invitations',
   operationId: 'acceptInvitation',
   summary:
-    "Accept an invitation as the signed-in user (whose verified e-mail must be the invited one, unless the organization allows any account): the invitation is used and the membership exists, atomically. 410 for a dead link, 409 already_member.",
+    "Accept an invitation as the signed-in user (whose verified e-mail must be the invited one, unless the organization allows any account): the invitation is used and the membership exists, atomically; an invitation pending for the caller's own address in the organization is revoked with it. 410 for a dead link, 409 already_member, 409 conflict if its custom role was deleted or re-created since.",
   auth: 'user',
   params: tokenParams,
 });
@@ -90,7 +91,7 @@ export const invitePage = defineRoute({
   path: '/invite/{token}',
   group: 'inviteLink',
   operationId: 'invitePage',
-  summary: 'The page an invitation e-mail links to: the preview, sign-in, and accept.',
+  summary: 'The page an invitation e-mail links to: the preview, sign-in, and accept. A dead link gets the same page saying why, with 410 (used, expired, revoked, replaced) or 404 (no such invitation).',
   auth: 'none',
   params: tokenParams,
   produces: 'text/html',

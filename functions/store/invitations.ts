@@ -4,6 +4,8 @@
 //   ORG#o / INVPENDING#<email>         the guard: one pending invitation per (org, address); listed for the
 //                                      address through byPrincipal (GSI2PK=EMAIL#<email>, GSI2SK=ORG#o)
 //   ORG#o / INVRATE#<yyyy-mm-ddThh>    invitations sent by the org in that hour (ADD, conditioned < limit)
+// Writes that (re)issue a pending invitation also check the invitee is no member (or, without an
+// account, that none was created meanwhile): a pending invitation never outlives the address joining.
 //   JOB#invitation-cleanup / STATE     the cleanup job's cursor: the first expiry bucket not yet done
 
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,10 +24,10 @@ import type { Membership, Page } from '../domain/model';
 import { dynamo, table } from './client';
 import { scopeCheck } from './apps';
 import { userGrantItem } from './grants';
-import { keys } from './keys';
+import { keys, prefixes } from './keys';
 import { joinItems } from './orgs';
 import { decodeCursor, encodeCursor, queryAll } from './paging';
-import { transact, type TxItem } from './transact';
+import { transact, untilProcessed, type TxItem } from './transact';
 
 type Item = Record<string, unknown>;
 
@@ -43,6 +45,7 @@ function toInvitation(item: Item): StoredInvitation {
     email: item.email as string,
     ...(item.role ? { role: item.role as string } : {}),
     ...(item.rolePermissions ? { rolePermissions: item.rolePermissions as Invitation['rolePermissions'] } : {}),
+    ...(item.roleCreatedAt ? { roleCreatedAt: item.roleCreatedAt as string } : {}),
     appRoles: (item.appRoles as Invitation['appRoles'] | undefined) ?? [],
     status: item.status as InvitationStatus,
     expiresAt: item.expiresAt as number,
@@ -96,7 +99,7 @@ function guardItem(inv: StoredInvitation): Item {
     ...pending,
     ttl: pendingTtl(inv.expiresAt),
     GSI2PK: keys.principalEmail(inv.email),
-    GSI2SK: `ORG#${inv.orgId}`,
+    GSI2SK: keys.principalOrg(inv.orgId),
   };
 }
 
@@ -153,12 +156,28 @@ function unrateItem(orgId: string, now: number): TxItem {
 const GUARD_FREE = 'attribute_not_exists(PK) OR #ttl <= :now';
 
 /**
- * Create a pending invitation, the (org, e-mail) guard and count it in the hourly limit, in one transaction.
- * Throws PendingInvitationExists if the address has a pending invitation in the org (no read-then-write),
- * rate_limited past the limit.
+ * The invitee is no member of the org when a pending invitation is written. `inviteeUserId` is the
+ * account the address had when read; none: the address must still have no account (one created since
+ * may have joined already, so the check fails as a stale read and the operation reads again).
  */
-export async function createInvitation(inv: StoredInvitation, now: number, limit: number): Promise<void> {
+function inviteeCheck(orgId: string, email: string, inviteeUserId: string | undefined): TxItem {
+  if (inviteeUserId === undefined) {
+    return { op: { ConditionCheck: { TableName: table(), Key: keys.email(email), ConditionExpression: 'attribute_not_exists(PK)' } } };
+  }
+  return {
+    op: { ConditionCheck: { TableName: table(), Key: keys.member(orgId, inviteeUserId), ConditionExpression: 'attribute_not_exists(PK)' } },
+    onConditionFailed: () => new DomainError('already_member', `${email} is already a member of this organization.`),
+  };
+}
+
+/**
+ * Create a pending invitation, the (org, e-mail) guard and count it in the hourly limit, in one transaction,
+ * while the invitee is no member (inviteeCheck). Throws already_member, PendingInvitationExists if the
+ * address has a pending invitation in the org (no read-then-write), rate_limited past the limit.
+ */
+export async function createInvitation(inv: StoredInvitation, now: number, limit: number, inviteeUserId?: string): Promise<void> {
   await transact([
+    inviteeCheck(inv.orgId, inv.email, inviteeUserId),
     { op: { Put: { TableName: table(), Item: invitationItem(inv, now), ConditionExpression: 'attribute_not_exists(PK)' } } },
     {
       op: {
@@ -253,36 +272,90 @@ function guardPutItem(inv: StoredInvitation, now: number): TxItem {
 
 /**
  * Re-issue an invitation (resend): new secret hash, new expiry, back in the byExpiry index, conditioned on
- * the hash and status read, so the old link is dead from this write on. Counted in the hourly limit.
- * A concurrent change makes it StaleRead.
+ * the hash and status read, so the old link is dead from this write on, and on the invitee being no
+ * member (inviteeCheck: already_member). Counted in the hourly limit. A concurrent change makes it StaleRead.
  */
-export async function reissueInvitation(previous: StoredInvitation, next: StoredInvitation, now: number, limit: number): Promise<void> {
-  await transact([replaceItem(previous, next, now), guardPutItem(next, now), rateItem(next.orgId, now, limit)]);
+export async function reissueInvitation(previous: StoredInvitation, next: StoredInvitation, now: number, limit: number, inviteeUserId?: string): Promise<void> {
+  await transact([inviteeCheck(next.orgId, next.email, inviteeUserId), replaceItem(previous, next, now), guardPutItem(next, now), rateItem(next.orgId, now, limit)]);
 }
 
 /**
  * Roll back a re-issue whose mail could not be sent, if nothing changed since: the previous link lives
- * again. `now` is the re-issue's, so the slot goes back to the hour it was counted in.
+ * again. `now` is the re-issue's, so the slot goes back to the hour it was counted in. A previous
+ * invitation that has expired by `now` goes back as stored `expired`, outside byExpiry: the cleanup's
+ * cursor may have passed its hour already, and an entry there would never be marked.
  */
 export async function restoreInvitation(previous: StoredInvitation, reissued: StoredInvitation, now: number): Promise<void> {
-  await transact([replaceItem(reissued, previous, now), guardPutItem(previous, now), unrateItem(previous.orgId, now)]);
+  const restored: StoredInvitation = previous.status === 'pending' && previous.expiresAt <= now ? { ...previous, status: 'expired' } : previous;
+  await transact([replaceItem(reissued, restored, now), guardPutItem(restored, now), unrateItem(previous.orgId, now)]);
+}
+
+/** Close a pending or expired invitation as revoked (out of byExpiry), if it is still as read; StaleRead otherwise. */
+function revokedItem(inv: StoredInvitation, revokedBy: string, now: number, nowIso: string): TxItem {
+  return {
+    op: {
+      Update: {
+        TableName: table(),
+        Key: keys.invitation(inv.orgId, inv.invitationId),
+        UpdateExpression: 'SET #status = :revoked, revokedAt = :at, revokedBy = :by, updatedAt = :at, #ttl = :ttl REMOVE GSI3PK, GSI3SK',
+        ConditionExpression: 'secretHash = :hash AND #status = :status',
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':revoked': 'revoked',
+          ':at': nowIso,
+          ':by': revokedBy,
+          ':ttl': closedTtl(now),
+          ':hash': inv.secretHash,
+          ':status': inv.status,
+        },
+      },
+    },
+  };
+}
+
+/** Delete the (org, e-mail) guard only while it is this invitation's; StaleRead if it changed. */
+function guardDeleteItem(orgId: string, email: string, invitationId: string): TxItem {
+  return {
+    op: {
+      Delete: {
+        TableName: table(),
+        Key: keys.pendingInvitation(orgId, email),
+        ConditionExpression: 'invitationId = :id',
+        ExpressionAttributeValues: { ':id': invitationId },
+      },
+    },
+  };
+}
+
+/** The accepting user's own pending invitation in the org, when they accept one sent to another address. */
+export interface OwnPendingInvitation {
+  email: string;
+  /** The invitation its guard names. */
+  invitationId: string;
+  /** That invitation as read (absent: gone already, only the guard is left). */
+  invitation?: StoredInvitation;
 }
 
 /**
  * Accept, all or nothing: the invitation becomes accepted (only if still pending with this secret and
- * unexpired at `now`), its guard goes, the membership exists (already_member if it did), each app grant
- * is written next to a check that its app is still live (StaleRead otherwise). Throws InvitationChanged
- * when the invitation's condition fails.
+ * unexpired at `now`), its guard goes, the membership exists (already_member if it did; a custom org
+ * role only while it is the role copied, `roleCreatedAt`: 409 otherwise), each app grant is written next
+ * to a check that its app is still live (StaleRead otherwise). The accepting user's own pending
+ * invitation (`ownPending`, when the accepted one was sent to another address) is revoked, by them, and
+ * its guard deleted, both conditioned on being as read (StaleRead). Throws InvitationChanged when the
+ * invitation's condition fails.
  */
 export async function acceptInvitation(input: {
   invitation: StoredInvitation;
   membership: Membership;
+  roleCreatedAt?: string;
   appRoles: { appId: string; role: string }[];
+  ownPending?: OwnPendingInvitation;
   now: number;
   nowIso: string;
 }): Promise<void> {
-  const { invitation: inv, membership, now, nowIso } = input;
-  const join = joinItems(membership);
+  const { invitation: inv, membership, now, nowIso, ownPending: own } = input;
+  const join = joinItems(membership, input.roleCreatedAt);
   const memberPut = join[0]?.op.Put;
   if (memberPut?.Item) memberPut.Item.version = 0;
   const items: TxItem[] = [
@@ -319,6 +392,12 @@ export async function acceptInvitation(input: {
     },
     ...join,
   ];
+  if (own) {
+    items.push(guardDeleteItem(inv.orgId, own.email, own.invitationId));
+    if (own.invitation && (own.invitation.status === 'pending' || own.invitation.status === 'expired')) {
+      items.push(revokedItem(own.invitation, membership.userId, now, nowIso));
+    }
+  }
   for (const grant of input.appRoles) {
     items.push(
       { op: { Put: { TableName: table(), Item: userGrantItem(inv.orgId, membership.userId, { scope: 'app', target: grant.appId, role: grant.role }, nowIso) } } },
@@ -330,39 +409,37 @@ export async function acceptInvitation(input: {
   await transact(items);
 }
 
-/** Revoke a pending or expired invitation: closed, out of the byExpiry index, its guard gone. StaleRead if it moved. */
+/**
+ * Revoke a pending or expired invitation: closed, out of the byExpiry index, and its guard gone if the
+ * guard (read first) is still its own. After the grace period a newer invitation to the address may have
+ * taken the guard over: that one stays. StaleRead if the invitation or its guard moved.
+ */
 export async function revokeInvitation(inv: StoredInvitation, revokedBy: string, now: number, nowIso: string): Promise<void> {
+  const guardOwner = await getPendingInvitationId(inv.orgId, inv.email);
   await transact([
-    {
-      op: {
-        Update: {
-          TableName: table(),
-          Key: keys.invitation(inv.orgId, inv.invitationId),
-          UpdateExpression: 'SET #status = :revoked, revokedAt = :at, revokedBy = :by, updatedAt = :at, #ttl = :ttl REMOVE GSI3PK, GSI3SK',
-          ConditionExpression: 'secretHash = :hash AND #status = :status',
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':revoked': 'revoked',
-            ':at': nowIso,
-            ':by': revokedBy,
-            ':ttl': closedTtl(now),
-            ':hash': inv.secretHash,
-            ':status': inv.status,
-          },
-        },
-      },
-    },
-    {
-      op: {
-        Delete: {
-          TableName: table(),
-          Key: keys.pendingInvitation(inv.orgId, inv.email),
-          ConditionExpression: 'attribute_not_exists(PK) OR invitationId = :id',
-          ExpressionAttributeValues: { ':id': inv.invitationId },
-        },
-      },
-    },
+    revokedItem(inv, revokedBy, now, nowIso),
+    ...(guardOwner === inv.invitationId ? [guardDeleteItem(inv.orgId, inv.email, inv.invitationId)] : []),
   ]);
+}
+
+/**
+ * Delete what an earlier removal left in a user's collection in the org (inert without a membership),
+ * in transactions of up to 99 Deletes, each with a check that the user is still no member: once a
+ * concurrent accept has written the membership and its fresh grants, nothing here can delete them
+ * (already_member instead).
+ */
+export async function deleteLeftovers(orgId: string, userId: string, itemKeys: { PK: string; SK: string }[]): Promise<void> {
+  const member = keys.member(orgId, userId);
+  const leftovers = itemKeys.filter((k) => k.PK === member.PK && k.SK !== member.SK);
+  for (let i = 0; i < leftovers.length; i += 99) {
+    await transact([
+      {
+        op: { ConditionCheck: { TableName: table(), Key: member, ConditionExpression: 'attribute_not_exists(PK)' } },
+        onConditionFailed: () => new DomainError('already_member', 'You are already a member of this organization.'),
+      },
+      ...leftovers.slice(i, i + 99).map((Key): TxItem => ({ op: { Delete: { TableName: table(), Key } } })),
+    ]);
+  }
 }
 
 /** Which status filter a listing applies; expired = stored expired, or pending past expiresAt. */
@@ -391,7 +468,7 @@ function statusFilter(status: InvitationStatus | undefined, now: number) {
 export async function listInvitations(orgId: string, status: InvitationStatus | undefined, now: number, cursor?: string, limit = 100): Promise<Page<StoredInvitation>> {
   const filter = statusFilter(status, now);
   const items: StoredInvitation[] = [];
-  let start: Record<string, unknown> | undefined = decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: 'INV#' } });
+  let start: Record<string, unknown> | undefined = decodeCursor(cursor, { equal: { PK: keys.org(orgId).PK }, prefix: { SK: prefixes.invitation } });
   // A filter may leave a page empty while more follow: read on until something is found or the end.
   do {
     const out = await dynamo.send(
@@ -399,7 +476,7 @@ export async function listInvitations(orgId: string, status: InvitationStatus | 
         TableName: table(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :inv)',
         ...(filter.FilterExpression ? { FilterExpression: filter.FilterExpression, ExpressionAttributeNames: filter.names } : {}),
-        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':inv': 'INV#', ...filter.values },
+        ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':inv': prefixes.invitation, ...filter.values },
         ScanIndexForward: false,
         ExclusiveStartKey: start,
         Limit: limit,
@@ -417,7 +494,7 @@ export async function listPendingInvitations(orgId: string, now: number): Promis
     TableName: table(),
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :guard)',
     FilterExpression: 'expiresAt > :now',
-    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':guard': 'INVPENDING#', ':now': now },
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':guard': prefixes.pendingInvitation, ':now': now },
   });
   return items.map(toPending);
 }
@@ -429,7 +506,7 @@ export async function listInvitationsForEmail(email: string, now: number): Promi
     IndexName: 'byPrincipal',
     KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :org)',
     FilterExpression: 'expiresAt > :now',
-    ExpressionAttributeValues: { ':pk': keys.principalEmail(email), ':org': 'ORG#', ':now': now },
+    ExpressionAttributeValues: { ':pk': keys.principalEmail(email), ':org': prefixes.principalOrg, ':now': now },
   });
   return items.map(toPending);
 }
@@ -439,16 +516,19 @@ export async function existingApps(orgId: string, appIds: string[]): Promise<Set
   const found = new Set<string>();
   const unique = [...new Set(appIds)];
   for (let i = 0; i < unique.length; i += 100) {
-    let request: Record<string, { Keys: Item[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-      [table()]: { Keys: unique.slice(i, i + 100).map((a) => keys.app(orgId, a)), ConsistentRead: true, ProjectionExpression: 'SK, deleting, deletedAt' },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const out = await dynamo.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[table()] ?? []) {
-        if (!item.deleting && !item.deletedAt) found.add((item.SK as string).slice('APP#'.length));
-      }
-      request = out.UnprocessedKeys as typeof request;
-    }
+    await untilProcessed(
+      unique.slice(i, i + 100).map((a) => keys.app(orgId, a) as Item),
+      async (pending) => {
+        const out = await dynamo.send(
+          new BatchGetCommand({ RequestItems: { [table()]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'SK, deleting, deletedAt' } } }),
+        );
+        for (const item of out.Responses?.[table()] ?? []) {
+          if (!item.deleting && !item.deletedAt) found.add((item.SK as string).slice(prefixes.app.length));
+        }
+        return out.UnprocessedKeys?.[table()]?.Keys as Item[] | undefined;
+      },
+      'app reads',
+    );
   }
   return found;
 }
@@ -526,14 +606,14 @@ export async function markExpired(entry: ExpiredEntry, now: number, nowIso: stri
 /** Write invitations as given, without guards or rate counts: fixtures and benchmarks only. */
 export async function importInvitations(invitations: StoredInvitation[], now: number): Promise<void> {
   for (let i = 0; i < invitations.length; i += 25) {
-    let requests: { PutRequest: { Item: Item } }[] | undefined = invitations
-      .slice(i, i + 25)
-      .map((inv) => ({ PutRequest: { Item: invitationItem(inv, now) } }));
-    for (let attempt = 0; requests && requests.length > 0; attempt++) {
-      const out = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: requests } }));
-      requests = out.UnprocessedItems?.[table()] as typeof requests;
-      if (requests?.length) await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(attempt, 5)));
-    }
+    await untilProcessed(
+      invitations.slice(i, i + 25).map((inv) => ({ PutRequest: { Item: invitationItem(inv, now) } })),
+      async (pending) => {
+        const out = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table()]: pending } }));
+        return out.UnprocessedItems?.[table()] as typeof pending | undefined;
+      },
+      'invitation writes',
+    );
   }
 }
 

@@ -5,7 +5,7 @@ import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { conflict, notFound } from '../domain/errors';
 import type { Permission, Scope } from '../domain/permissions';
 import { dynamo, table } from './client';
-import { keys } from './keys';
+import { keys, prefixes } from './keys';
 import { queryAll } from './paging';
 import { transact, type TxItem } from './transact';
 
@@ -59,7 +59,7 @@ export async function listRoles(orgId: string): Promise<CustomRole[]> {
   const items = await queryAll({
     TableName: table(),
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)',
-    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':role': 'ROLE#' },
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':role': prefixes.role },
   });
   return items.map(toRole);
 }
@@ -116,17 +116,18 @@ export async function deleteRole(orgId: string, roleId: string): Promise<void> {
 
 /**
  * Count one more (or one fewer) grant of a custom role, in the grant's transaction. Its condition
- * doubles as the check that the role still exists.
+ * doubles as the check that the role still exists; given `createdAt` (the role's identity, which a
+ * permissions copy was taken from), also that it is still that role and not one re-created under its id.
  */
-export function roleUseItem(orgId: string, roleId: string, delta: number): TxItem {
+export function roleUseItem(orgId: string, roleId: string, delta: number, createdAt?: string): TxItem {
   return {
     op: {
       Update: {
         TableName: table(),
         Key: keys.role(orgId, roleId),
         UpdateExpression: 'ADD inUse :delta',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':delta': delta },
+        ConditionExpression: createdAt === undefined ? 'attribute_exists(PK)' : 'attribute_exists(PK) AND createdAt = :createdAt',
+        ExpressionAttributeValues: { ':delta': delta, ...(createdAt === undefined ? {} : { ':createdAt': createdAt }) },
       },
     },
     onConditionFailed: () => notFound(`The role ${roleId}`),

@@ -2,7 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { expiresAtFrom, formatToken, hashSecret, newSecret } from '../../functions/domain/invitations';
+import { clock } from '../../functions/lib/clock';
 import { dynamo, table } from '../../functions/store/client';
+import { importInvitations } from '../../functions/store/invitations';
 import { keys } from '../../functions/store/keys';
 import { getSubjectCollection } from '../../functions/store/subjects';
 import { advanceClock, anonymous, harness, resetClock, type Api, type Harness, type TestUser } from '../support/harness';
@@ -112,11 +115,15 @@ describe('the whole flow', () => {
     expect(list.body.invitations).toEqual([expect.objectContaining({ email, status: 'accepted', acceptedBy: invitee.userId })]);
     expect((await admin.api('GET', `/v1/orgs/${orgId}`)).body.memberCount).toBe(2);
 
-    // The link is used up.
+    // The link is used up: the page says so, with 410 Gone.
     const again = await invitee.api('POST', `/v1/invitations/${token}/accept`);
     expect(again.status).toBe(410);
     expect(again.body.error.code).toBe('invitation_used');
-    expect(await (await fetch(`${h.url}/invite/${token}`)).text()).toContain('already used');
+    expect(again.headers.get('cache-control')).toBe('no-store');
+    const usedPage = await fetch(`${h.url}/invite/${token}`);
+    expect(usedPage.status).toBe(410);
+    expect(usedPage.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(await usedPage.text()).toContain('already used');
   });
 
   it('gives the org default role when the invitation names none, and the app roles it names', async () => {
@@ -183,7 +190,9 @@ describe('accepting', () => {
     expect(expired.status).toBe(410);
     expect(expired.body.error.code).toBe('invitation_expired');
     expect((await anon('GET', `/v1/invitations/${late.token}`)).body.error.code).toBe('invitation_expired');
-    expect(await (await fetch(`${h.url}/invite/${late.token}`)).text()).toContain('has expired');
+    const expiredPage = await fetch(`${h.url}/invite/${late.token}`);
+    expect(expiredPage.status).toBe(410);
+    expect(await expiredPage.text()).toContain('has expired');
 
     // Still there, listed as expired (the stored status is still pending), and not in the members list.
     const list = await late.admin.api('GET', `/v1/orgs/${late.orgId}/invitations?status=expired`);
@@ -228,9 +237,16 @@ describe('accepting', () => {
     expect(wrongSecret.status).toBe(410);
     expect(wrongSecret.body.error.code).toBe('invitation_expired');
     expect(JSON.stringify(wrongSecret.body)).not.toContain('Acme');
+    // Errors are never cached.
+    expect(wrongSecret.headers.get('cache-control')).toBe('no-store');
     const page = await fetch(`${h.url}/invite/a.b.c`);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('cache-control')).toBe('no-store');
     expect(await page.text()).toContain('Invitation not found');
+    const replaced = await fetch(`${h.url}/invite/${orgId}.${invitationId}.${'A'.repeat(43)}`);
+    expect(replaced.status).toBe(410);
+    expect(await replaced.text()).toContain('no longer valid');
     expect((await anon('POST', `/v1/invitations/${token}/accept`)).status).toBe(401);
   });
 });
@@ -277,7 +293,9 @@ describe('inviting', () => {
     expect(res.status).toBe(410);
     expect(res.body.error.code).toBe('invitation_revoked');
     expect((await anon('GET', `/v1/invitations/${token}`)).body.error.code).toBe('invitation_revoked');
-    expect(await (await fetch(`${h.url}/invite/${token}`)).text()).toContain('withdrawn');
+    const revokedPage = await fetch(`${h.url}/invite/${token}`);
+    expect(revokedPage.status).toBe(410);
+    expect(await revokedPage.text()).toContain('withdrawn');
     const revoked = await admin.api('GET', `/v1/orgs/${orgId}/invitations?status=revoked`);
     expect(revoked.body.invitations).toEqual([expect.objectContaining({ invitationId, status: 'revoked', revokedBy: admin.userId })]);
     expect((await admin.api('POST', `/v1/orgs/${orgId}/invitations/${invitationId}/resend`)).status).toBe(409);
@@ -332,5 +350,94 @@ describe('inviting', () => {
       vi.useRealTimers();
       delete process.env.INVITATION_HOURLY_LIMIT;
     }
+  });
+});
+
+describe('custom org roles', () => {
+  const BROAD = ['org.read', 'members.read', 'members.invite', 'members.remove', 'org.update'];
+
+  async function orgWithRole(permissions: string[]) {
+    const admin = await h.user();
+    const orgId = await orgWith(admin);
+    const created = await admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: 'ops', name: 'Ops', scope: 'org', permissions });
+    expect(created.status).toBe(201);
+    return { admin, orgId };
+  }
+
+  it('an invitation whose role was deleted and re-created under its id is refused (409), and a resend copies the new role', async () => {
+    const { admin, orgId } = await orgWithRole(BROAD);
+    const email = newEmail();
+    const inv = await invite(admin, orgId, { email, role: 'ops' });
+    expect(inv.status).toBe(201);
+    const oldToken = await linkTokenFor(email, 1);
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/roles/ops`)).status).toBe(204);
+
+    // Deleted: the resend cannot copy it, and says what to do.
+    const resendDeleted = await admin.api('POST', `/v1/orgs/${orgId}/invitations/${inv.body.invitationId}/resend`);
+    expect(resendDeleted.status).toBe(409);
+    expect(resendDeleted.body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/ops.*deleted.*revoke/i) });
+
+    // Re-created narrower under the same id: the old link must not give the old, broader copy.
+    expect((await admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: 'ops', name: 'Ops', scope: 'org', permissions: ['org.read'] })).status).toBe(201);
+    const invitee = await h.user({ email });
+    const refused = await invitee.api('POST', `/v1/invitations/${oldToken}/accept`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/role ops .*changed.*new invitation/i) });
+    expect((await getSubjectCollection(orgId, invitee.userId)).membership).toBeUndefined();
+
+    // A resend now copies the role as it is defined today.
+    const resent = await admin.api('POST', `/v1/orgs/${orgId}/invitations/${inv.body.invitationId}/resend`);
+    expect(resent.status).toBe(200);
+    expect((await invitee.api('POST', `/v1/invitations/${await linkTokenFor(email, 2)}/accept`)).status).toBe(200);
+    expect((await getSubjectCollection(orgId, invitee.userId)).membership).toMatchObject({ role: 'ops', permissions: ['org.read'] });
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/roles/ops`)).body).toMatchObject({ inUse: 1 });
+  });
+
+  it('an invitation stored without the role identity is accepted only while the role has the copied permissions', async () => {
+    const { admin, orgId } = await orgWithRole(['org.read', 'members.read']);
+    const now = clock.nowSeconds();
+    const legacy = (email: string, rolePermissions: string[]) => {
+      const secret = newSecret();
+      const invitation = {
+        orgId,
+        invitationId: `01OLD${randomBytes(6).toString('hex').toUpperCase()}`,
+        email,
+        role: 'ops',
+        rolePermissions: rolePermissions as never,
+        appRoles: [],
+        status: 'pending' as const,
+        expiresAt: expiresAtFrom(now),
+        invitedBy: { userId: admin.userId, email: admin.email },
+        createdAt: new Date(now * 1000).toISOString(),
+        updatedAt: new Date(now * 1000).toISOString(),
+        secretHash: hashSecret(secret),
+      };
+      return { invitation, token: formatToken({ orgId, invitationId: invitation.invitationId, secret }) };
+    };
+    const same = legacy(newEmail(), ['members.read', 'org.read']);
+    const other = legacy(newEmail(), BROAD);
+    await importInvitations([same.invitation, other.invitation], now);
+    const sameUser = await h.user({ email: same.invitation.email });
+    const otherUser = await h.user({ email: other.invitation.email });
+    expect((await sameUser.api('POST', `/v1/invitations/${same.token}/accept`)).status).toBe(200);
+    const refused = await otherUser.api('POST', `/v1/invitations/${other.token}/accept`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conflict');
+  });
+});
+
+describe('the inviter name in the mail', () => {
+  it('is one line of at most 100 characters, whatever the sign-in claims hold', async () => {
+    const admin = await h.user({ name: `Ann\n\nSECURITY NOTICE: your account is locked, sign in at https://evil.example/login\n\n${'x'.repeat(200)}` });
+    const orgId = await orgWith(admin);
+    const email = newEmail();
+    const res = await invite(admin, orgId, { email });
+    expect(res.status).toBe(201);
+    const expected = `Ann SECURITY NOTICE: your account is locked, sign in at https://evil.example/login ${'x'.repeat(200)}`.slice(0, 100);
+    expect(res.body.invitedBy.name).toBe(expected);
+    const lines = ((await h.mailTo(email))[0]?.body.text ?? '').split('\n');
+    expect(lines[0]).toBe(`${expected} (${admin.email}) invited you to join the organization "Acme".`);
+    expect(lines[2]).toBe('Accept the invitation here:');
+    expect(lines[3]).toMatch(new RegExp(`^${h.url}/invite/[A-Za-z0-9_.-]+$`));
   });
 });

@@ -10,6 +10,7 @@ import {
   hashSecret,
   hourBucket,
   INVITATION_LIFETIME_SECONDS,
+  inviterDisplayName,
   newSecret,
   nextHourBucket,
   parseToken,
@@ -104,9 +105,40 @@ describe('the mail', () => {
     expect(mail.html).toContain('href="https://x.test/invite/a.b.c"');
   });
 
+  it('prints the inviter name as one short line, so it cannot write lines above the real link', () => {
+    const name = 'Ann\n\nSECURITY NOTICE: your account is locked, sign in at https://evil.example/login\r\n\u2028\u0085\u202e\t';
+    const mail = invitationMail({ orgName: 'Acme', inviterName: name, inviterEmail: 'ann@example.com', link: 'https://x.test/invite/a.b.c', expiresAt: T0 });
+    const lines = mail.text.split('\n');
+    expect(lines[0]).toBe('Ann SECURITY NOTICE: your account is locked, sign in at https://evil.example/login (ann@example.com) invited you to join the organization "Acme".');
+    expect(lines.slice(1, 4)).toEqual(['', 'Accept the invitation here:', 'https://x.test/invite/a.b.c']);
+    expect(lines).toHaveLength(7);
+    // The HTML part gets the same one line, escaped.
+    expect(mail.html).toContain('<p>Ann SECURITY NOTICE: your account is locked, sign in at https://evil.example/login (ann@example.com) invited you');
+  });
+
   it('keeps the subject on one line', () => {
     const mail = invitationMail({ orgName: 'Evil\r\nBcc: x@y.z', inviterEmail: 'a@b.c', link: 'l', expiresAt: T0 });
     expect(mail.subject).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('inviter display names', () => {
+  it('are one line without control characters, at most 100 characters, and absent when nothing is left', () => {
+    expect(inviterDisplayName('  Ann \t Admin\r\n')).toBe('Ann Admin');
+    expect(inviterDisplayName('a\u0000b\u001bc\u007fd\u0085e\u2029f\u202eg')).toBe('a b c d e f g');
+    expect(inviterDisplayName('Zoë 👩‍💻 Müller')).toBe('Zoë 👩‍💻 Müller');
+    expect(inviterDisplayName('x'.repeat(300))).toBe('x'.repeat(100));
+    // Counted in characters, not UTF-16 units: a cut never splits one.
+    expect(Array.from(inviterDisplayName('😀'.repeat(150))!)).toHaveLength(100);
+    expect(inviterDisplayName('\n\r\t ')).toBeUndefined();
+    expect(inviterDisplayName(undefined)).toBeUndefined();
+    fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (s) => {
+      const out = inviterDisplayName(s);
+      if (out === undefined) return;
+      expect(out).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+      expect(Array.from(out).length).toBeLessThanOrEqual(100);
+      expect(out).toBe(out.trim());
+    }), { numRuns: 300 });
   });
 });
 
