@@ -4,6 +4,7 @@
 
 import {
   ADMINISTRATOR,
+  MEMBER_MANAGEMENT,
   PERMISSIONS,
   builtInRole,
   type Permission,
@@ -118,6 +119,11 @@ export function subjectGrants(
       permissions,
       via: subject.orgRole === ADMINISTRATOR ? { kind: 'administrator' } : { kind: 'direct' },
     });
+  }
+  // The authority to grant app roles (Managers) is the authority to manage every app's and every
+  // environment's members: said here as a grant, so that the decision and the routes agree.
+  for (const g of grants.filter((g) => g.scope === 'org' && g.permissions.includes('apps.grantRoles'))) {
+    grants.push({ scope: 'app', target: '*', role: g.role, permissions: MEMBER_MANAGEMENT, via: g.via });
   }
   const appDefault = defaults.appRole ? resolve('app', defaults.appRole) : undefined;
   if (appDefault) {

@@ -4,12 +4,16 @@
 //  - Holders of apps.grantRoles (Managers) grant any app-scope role.
 //  - Holders of app.manageMembers on an app (its Owners) grant app roles up to Developer: no role
 //    holding app.manageMembers, app.delete or env.manageMembers, and nothing they lack themselves.
-//  - Environment roles: whoever holds apps.grantRoles or env.manageMembers on that environment, and
-//    effectively holds every permission of the role there (environment type included).
+//  - Environment roles: Managers any, except that deploying or deleting there (which stands for
+//    Deployer on the type) must be theirs; Owners (env.manageMembers there) up to Deployer, within
+//    what they effectively hold there (environment type included).
 //  - Environment-type roles: only holders of envTypes.manage (Administrators), within their own.
 //  - Org-scope roles held by teams: only Administrators, and never Administrator itself (that is a
 //    membership role, counted on the org so that one always remains).
 //  - Removing a grant needs the same authority as giving it.
+//  - No one raises their own access (assertNoSelfRaise); an environment role that takes permissions
+//    away from its grantee needs the authority to give them (assertMayRestrict), and its holder may
+//    not drop it (or leave the team that holds it) unless they have that authority (widenedAt).
 // Pure: the actor's grants come from the one Query; the facts (an environment's type) from the caller.
 
 import { forbidden, validationFailed } from './errors';
@@ -68,8 +72,16 @@ export function grantRefusal(actor: readonly Grant[], role: RoleToGrant, at: Gra
       return above.length ? `You may not grant ${role.id} on ${where}: it holds permissions you do not have there (${above.join(', ')}).` : undefined;
     }
     case 'env': {
-      if (!org.has('apps.grantRoles') && !own.has('env.manageMembers')) {
-        return `You may not grant roles on ${where}: that needs env.manageMembers there (Owner), or Manager.`;
+      if (org.has('apps.grantRoles')) {
+        // Managers give environment roles as they give app roles, but an environment role that deploys
+        // or deletes there stands for Deployer on the type, which is not theirs to give unless they hold it.
+        const gated = missingFrom(own, role.permissions.filter((p) => p === 'env.deploy' || p === 'env.delete'));
+        return gated.length ? `You may not grant ${role.id} on ${where}: it holds ${gated.join(', ')}, which needs Deployer on the environment's type, and you may not do that there.` : undefined;
+      }
+      if (!own.has('env.manageMembers')) return `You may not grant roles on ${where}: that needs env.manageMembers there (Owner), or Manager.`;
+      // As on apps: an Owner hands out roles up to Deployer, never the management of members.
+      if (role.permissions.includes('env.manageMembers')) {
+        return `An Owner grants environment roles up to Deployer; ${role.id} holds env.manageMembers. Ask a Manager or an Administrator.`;
       }
       return above.length ? `You may not grant ${role.id} on ${where}: it holds permissions you do not have there (${above.join(', ')}).` : undefined;
     }
@@ -87,6 +99,52 @@ export function assertMayGrant(actor: readonly Grant[], role: RoleToGrant, at: G
 /** Removing a grant needs the same authority as giving it. */
 export const assertMayRevoke = assertMayGrant;
 
+const factsOf = (at: GrantTarget) => (at.envTypeId ? { envTypeId: at.envTypeId } : {});
+
+/**
+ * No one raises their own access: a grant to oneself holds nothing one does not hold there already.
+ * (Without this, a Manager, who may give any app role, could make themselves Owner of any app.)
+ */
+export function assertNoSelfRaise(actor: readonly Grant[], role: RoleToGrant, at: GrantTarget): void {
+  if (isAdministrator(actor)) return;
+  const above = missingFrom(effectivePermissions(actor, at.scope, at.target, factsOf(at)), role.permissions);
+  if (above.length) {
+    throw forbidden(`You may not raise your own access: ${role.id} on ${describe(at.scope, at.target)} holds ${above.join(', ')}, which you do not hold there. Ask someone else to grant it.`);
+  }
+}
+
+/** The permissions on an environment that `before` holds and `after` does not. */
+function lostAt(before: readonly Grant[], after: readonly Grant[], at: GrantTarget): Permission[] {
+  const kept = effectivePermissions(after, 'env', at.target, factsOf(at));
+  return [...effectivePermissions(before, 'env', at.target, factsOf(at))].filter((p) => !kept.has(p));
+}
+
+/**
+ * An environment role replaces the app role on that environment, downward too. Giving one that takes
+ * permissions away from the grantee there is taking those away: it needs the authority to give them.
+ * (Without this, an environment Owner could lock an app Owner out of the environment.)
+ */
+export function assertMayRestrict(actor: readonly Grant[], grantee: { before: readonly Grant[]; after: readonly Grant[] }, at: GrantTarget): void {
+  // Managers may change anyone's app role, so they may restrict it on one environment too.
+  if (at.scope !== 'env' || isAdministrator(actor) || orgPermissions(actor).has('apps.grantRoles')) return;
+  const lost = lostAt(grantee.before, grantee.after, at);
+  if (lost.length === 0) return;
+  const refusal = grantRefusal(actor, { id: 'what this role takes away', scope: 'env', permissions: lost }, at);
+  if (refusal) throw forbidden(`This role would take ${lost.join(', ')} on ${describe(at.scope, at.target)} away from the member: ${refusal}`);
+}
+
+/**
+ * Dropping one's own grants (or leaving a team) needs no authority unless it widens one's access: an
+ * environment role that restricted one was given by someone with the authority to do so, and only
+ * such a person may lift it. The environments where `after` holds more than `before`, and what.
+ */
+export function widenedAt(before: readonly Grant[], after: readonly Grant[], targets: readonly GrantTarget[]): { at: GrantTarget; permissions: Permission[] }[] {
+  return targets
+    .filter((at) => at.scope === 'env')
+    .map((at) => ({ at, permissions: lostAt(after, before, at) }))
+    .filter((w) => w.permissions.length > 0);
+}
+
 /** A role a team holds, with the facts of its target. */
 export interface HeldRole {
   role: RoleToGrant;
@@ -94,8 +152,9 @@ export interface HeldRole {
 }
 
 /**
- * Changing a team (its members, its roles, deleting it) needs teams.manage or apps.grantRoles, and
- * the authority to give every role involved: adding someone to a team gives them every role it holds.
+ * Changing a team (its members, its roles, deleting it) needs teams.manage (the route's declared
+ * permission, so the evaluator and the route agree), and the authority to give every role involved:
+ * adding someone to a team gives them every role it holds.
  */
 export function assertMayChangeTeam(actor: readonly Grant[], involved: readonly HeldRole[]): void {
   for (const { role, at } of involved) {
@@ -103,8 +162,7 @@ export function assertMayChangeTeam(actor: readonly Grant[], involved: readonly 
     if (misplaced) throw validationFailed(misplaced);
   }
   if (isAdministrator(actor)) return;
-  const org = orgPermissions(actor);
-  if (!org.has('teams.manage') && !org.has('apps.grantRoles')) throw forbidden('Only Administrators and Managers change teams.');
+  if (!orgPermissions(actor).has('teams.manage')) throw forbidden('Only Administrators change teams.');
   for (const { role, at } of involved) {
     const refusal = grantRefusal(actor, role, at);
     if (refusal) throw forbidden(`This team holds ${role.id} on ${describe(at.scope, at.target)}: ${refusal}`);

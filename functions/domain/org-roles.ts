@@ -35,10 +35,14 @@ export function assertMayChangeOrgRole(actor: readonly Grant[], actorId: string,
   throw forbidden('Only Administrators may change the organization role of other members.');
 }
 
-/** Stepping down: a non-Administrator may only lower their own role. */
+/**
+ * Stepping down: a non-Administrator may only lower their own role. Compared with the membership's
+ * own role, not with everything the actor holds: an org role held through a team lasts only while
+ * they are in the team, and must not become their own.
+ */
 export function assertSelfChangeIsDownward(actor: readonly Grant[], actorId: string, target: Membership, newPermissions: readonly Permission[]): void {
   if (isAdministrator(actor) || actorId !== target.userId) return;
-  const own = orgPermissions(actor);
+  const own = new Set(target.permissions ?? builtInRole('org', target.role)?.permissions ?? []);
   if (newPermissions.some((p) => !own.has(p))) throw forbidden('You may not raise your own organization role.');
 }
 

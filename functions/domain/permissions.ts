@@ -34,6 +34,15 @@ export const PERMISSIONS = {
 export type Permission = (typeof PERMISSIONS)[Scope][number];
 export const ALL_PERMISSIONS: ReadonlySet<string> = new Set(Object.values(PERMISSIONS).flat());
 
+/**
+ * What only the Administrator role may do (the design: update Resources, change others' org roles,
+ * edit default roles). No custom role, and so no team or default, can hold these.
+ */
+export const ADMINISTRATOR_ONLY: readonly Permission[] = ['members.setRole', 'defaultRoles.update', 'resources.update'];
+
+/** Permissions that manage who holds roles on an app or an environment (the Owner's, at either scope). */
+export const MEMBER_MANAGEMENT: readonly Permission[] = ['app.manageMembers', 'env.manageMembers'];
+
 export interface RoleDefinition {
   id: string;
   name: string;

@@ -6,6 +6,7 @@ import type { Page } from '../domain/model';
 import { clock } from '../lib/clock';
 import * as store from '../store/apps';
 import type { Access } from './access';
+import { appEnvTypes } from './authorize';
 import { grantRole, listScopeMembers, revokeRole, sweepGrants, type GrantView, type ScopeMembersView } from './grants';
 
 export type AppView = Pick<store.App, 'appId' | 'name' | 'createdAt' | 'createdBy'>;
@@ -54,14 +55,13 @@ export async function deleteApp(access: Access, appId: string): Promise<void> {
   const orgId = access.org.orgId;
   const app = await store.getAppRecord(orgId, appId);
   if (!app || app.deletedAt) throw notFound(`The app ${appId}`);
-  const typesOf = (envs: store.Environment[]) => [...new Set(envs.filter((e) => !e.deletedAt).map((e) => e.envTypeId))];
-  access.require('app.delete', { appId, appEnvTypes: typesOf(await store.listEnvRecords(orgId, appId)) });
+  access.require('app.delete', { appId, appEnvTypes: appEnvTypes(await store.listEnvRecords(orgId, appId)) });
   if (!app.deleting) await store.markAppDeleting(orgId, appId, true);
   const envs = await store.listEnvRecords(orgId, appId);
-  if (!access.decide('app.delete', { appId, appEnvTypes: typesOf(envs) }).allowed) {
+  if (!access.decide('app.delete', { appId, appEnvTypes: appEnvTypes(envs) }).allowed) {
     // An environment of a type the caller may not deploy to appeared meanwhile.
     if (!app.deleting) await store.markAppDeleting(orgId, appId, false);
-    access.require('app.delete', { appId, appEnvTypes: typesOf(envs) });
+    access.require('app.delete', { appId, appEnvTypes: appEnvTypes(envs) });
   }
   await sweepApp(orgId, appId, envs);
   await store.tombstoneApp(orgId, appId, clock.iso(), clock.nowSeconds());

@@ -34,6 +34,9 @@ export interface AuthorizeResult {
 
 const ENV_ACTIONS: ReadonlySet<string> = new Set(PERMISSIONS.env);
 
+/** The environment types an app's deletion needs Deployer on: those of its environments not yet tombstoned. */
+export const appEnvTypes = (envs: readonly apps.Environment[]): string[] => [...new Set(envs.filter((e) => !e.deletedAt).map((e) => e.envTypeId))];
+
 /** Read what the decision needs about the resource; undefined facts and a reason when it does not exist. */
 async function resourceFacts(orgId: string, input: AuthorizeInput): Promise<{ facts: ResourceFacts; absent?: string }> {
   const { action, appId, envId, envTypeId } = input;
@@ -58,8 +61,9 @@ async function resourceFacts(orgId: string, input: AuthorizeInput): Promise<{ fa
     return { facts: { appId, envId, envTypeId: env.envTypeId } };
   }
   if (action === 'app.delete') {
-    const [app, envs] = await Promise.all([apps.getApp(orgId, appId), apps.listEnvs(orgId, appId)]);
-    const facts = { appId, appEnvTypes: [...new Set(envs.map((e) => e.envTypeId))] };
+    // The same types the deletion itself checks: those of every environment not yet tombstoned.
+    const [app, envs] = await Promise.all([apps.getApp(orgId, appId), apps.listEnvRecords(orgId, appId)]);
+    const facts = { appId, appEnvTypes: appEnvTypes(envs) };
     return app ? { facts } : { facts, absent: `app ${appId} does not exist` };
   }
   const app = await apps.getApp(orgId, appId);
@@ -83,10 +87,23 @@ export async function authorize(access: Access, input: AuthorizeInput): Promise<
           return grantsOf(access.org, collection);
         }),
   ]);
+  // Whether an app or environment exists is told only to those who may see the app (or grant roles
+  // on every app): to anyone else a missing app and a hidden one answer alike.
+  const hidden = input.appId !== undefined && !access.decide('app.read', { appId: input.appId }).allowed && !access.decide('apps.grantRoles').allowed;
+  const concealed = (): AuthorizeResult => ({
+    allowed: false,
+    userId,
+    action: input.action,
+    reasons: [],
+    missing: [`app.read on app ${input.appId}`],
+    facts: { appId: input.appId! },
+  });
   if (resource.absent) {
+    if (hidden) return concealed();
     return { allowed: false, userId, action: input.action, reasons: [], missing: [resource.absent], facts: resource.facts };
   }
   const decision = decide(grants, input.action, resource.facts);
+  if (hidden && !decision.allowed) return concealed();
   return {
     allowed: decision.allowed,
     userId,

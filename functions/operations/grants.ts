@@ -3,15 +3,24 @@
 // Primary adapter: functions/http/apps.ts. Secondary adapters: functions/store/{grants,apps,teams}.ts.
 
 import { forbidden, notFound } from '../domain/errors';
-import { assertMayGrant, assertMayRevoke, type GrantTarget, type RoleToGrant } from '../domain/grant-policy';
+import { describe, type Grant } from '../domain/evaluator';
+import {
+  assertMayGrant,
+  assertMayRestrict,
+  assertMayRevoke,
+  assertNoSelfRaise,
+  widenedAt,
+  type GrantTarget,
+  type RoleToGrant,
+} from '../domain/grant-policy';
 import { builtInRole, type Scope } from '../domain/permissions';
 import { clock } from '../lib/clock';
 import { scopeChecks } from '../store/apps';
 import * as grants from '../store/grants';
-import type { StoredGrant } from '../store/subjects';
+import { getSubjectCollection, type StoredGrant } from '../store/subjects';
 import * as teams from '../store/teams';
 import { withFreshReads } from '../store/transact';
-import type { Access } from './access';
+import { grantsOf, type Access } from './access';
 import { requireRole } from './roles';
 
 export interface GrantView {
@@ -35,9 +44,22 @@ export async function grantRole(access: Access, userId: string, at: GrantTarget,
   const orgId = access.org.orgId;
   const role = await requireRole(orgId, at.scope, roleId);
   assertMayGrant(access.grants, role, at);
+  const self = userId === access.identity.userId;
+  if (self) assertNoSelfRaise(access.grants, role, at);
   return withFreshReads(async () => {
     const previous = await grants.getUserGrant(orgId, userId, at.scope, at.target);
     if (previous && previous.role !== role.id) assertMayRevoke(access.grants, heldRole(previous), at);
+    // An environment role replaces the app role there: what it takes away must be the caller's to take.
+    if (at.scope === 'env' && !self) {
+      const collection = await getSubjectCollection(orgId, userId);
+      if (!collection.membership) throw notFound(`The member ${userId}`);
+      const before = grantsOf(access.org, collection);
+      const after: Grant[] = [
+        ...before.filter((g) => !(g.via.kind === 'direct' && g.scope === 'env' && g.target === at.target)),
+        { scope: 'env', target: at.target, role: role.id, permissions: role.permissions, via: { kind: 'direct' } },
+      ];
+      assertMayRestrict(access.grants, { before, after }, at);
+    }
     await grants.putUserGrant({
       orgId,
       userId,
@@ -58,8 +80,25 @@ export async function revokeRole(access: Access, userId: string, at: GrantTarget
     const previous = await grants.getUserGrant(orgId, userId, at.scope, at.target);
     if (!previous) throw notFound(`A role of ${userId} there`);
     if (userId !== access.identity.userId) assertMayRevoke(access.grants, heldRole(previous), at);
+    else assertMayDropOwn(access, [at], (g) => g.via.kind === 'direct' && g.scope === at.scope && g.target === at.target, () => assertMayRevoke(access.grants, heldRole(previous), at));
     await grants.deleteUserGrant(orgId, userId, previous);
   });
+}
+
+/**
+ * Anyone may drop their own grants, unless that widens their access: an environment role that
+ * restricted them is lifted only by someone with the authority to (`authority` throws if the caller
+ * lacks it).
+ */
+export function assertMayDropOwn(access: Access, targets: GrantTarget[], dropped: (g: Grant) => boolean, authority: () => void): void {
+  const widened = widenedAt(access.grants, access.grants.filter((g) => !dropped(g)), targets);
+  if (widened.length === 0) return;
+  try {
+    authority();
+  } catch (err) {
+    const what = widened.map((w) => `${w.permissions.join(', ')} on ${describe(w.at.scope, w.at.target)}`).join('; ');
+    throw forbidden(`This role restricts you: without it you would regain ${what}. Ask an Owner or a Manager to change it.`, { cause: (err as Error).message });
+  }
 }
 
 export interface ScopeMembersView {

@@ -8,6 +8,7 @@ import type { DefaultRoles } from '../domain/evaluator';
 import { assertMayDefineRole, assertMaySetDefaults } from '../domain/grant-policy';
 import {
   ADMINISTRATOR,
+  ADMINISTRATOR_ONLY,
   BUILT_IN_ROLES,
   PERMISSIONS,
   builtInRole,
@@ -84,6 +85,10 @@ export async function createRole(
   const unknown = input.permissions.filter((p) => !allowed.includes(p));
   if (unknown.length) {
     throw validationFailed(`Not permissions at ${input.scope} scope: ${unknown.join(', ')}. Choose from ${allowed.join(', ')}.`);
+  }
+  const reserved = input.permissions.filter((p) => (ADMINISTRATOR_ONLY as readonly string[]).includes(p));
+  if (reserved.length) {
+    throw validationFailed(`Only the Administrator role holds ${reserved.join(', ')}: a custom role cannot. Make the member an Administrator instead.`);
   }
   if (BUILT_IN_ROLES.some((r) => r.id.toLowerCase() === input.id.toLowerCase())) {
     throw validationFailed(`${input.id} is the name of a built-in role: choose another id.`);

@@ -1,15 +1,17 @@
 // Use cases for teams: a team holds roles like a user does; they are copied to its members on write.
 // Primary adapter: functions/http/teams.ts. Secondary adapter: functions/store/teams.ts.
 
-import { conflict, notFound, validationFailed } from '../domain/errors';
+import { DomainError, conflict, notFound, validationFailed } from '../domain/errors';
+import type { Grant } from '../domain/evaluator';
 import { assertMayChangeTeam, type GrantTarget, type HeldRole } from '../domain/grant-policy';
 import type { Scope } from '../domain/permissions';
 import { clock } from '../lib/clock';
 import { getEnv, scopeChecks } from '../store/apps';
 import * as store from '../store/teams';
-import { withFreshReads } from '../store/transact';
+import { StaleRead, withFreshReads } from '../store/transact';
+import { logger } from '../http/logger';
 import type { Access } from './access';
-import { heldRole } from './grants';
+import { assertMayDropOwn, heldRole } from './grants';
 import { requireRole } from './roles';
 
 export interface TeamView {
@@ -76,7 +78,13 @@ export async function removeMember(access: Access, teamId: string, userId: strin
   await withFreshReads(async () => {
     const state = await store.getTeamState(orgId, teamId);
     if (!state) throw notFound(`The team ${teamId}`);
-    if (userId !== access.identity.userId) assertMayChangeTeam(access.grants, state.grants.map(held));
+    const involved = state.grants.map(held);
+    if (userId !== access.identity.userId) assertMayChangeTeam(access.grants, involved);
+    else {
+      // Anyone may leave, unless the team's environment role restricted them (leaving would lift it).
+      const fromTeam = (g: Grant) => g.via.kind === 'team' && g.via.teamId === teamId;
+      assertMayDropOwn(access, involved.map((h) => h.at), fromTeam, () => assertMayChangeTeam(access.grants, involved));
+    }
     if (!state.members.some((m) => m.userId === userId)) throw notFound(`The member ${userId} of team ${teamId}`);
     await store.removeTeamMember(state, userId);
   });
@@ -144,26 +152,91 @@ export async function deleteGrant(access: Access, teamId: string, input: { scope
 }
 
 /**
- * Delete a team: the authority to take away every role it holds. Mark it (nothing can be added),
- * remove each member (one transaction each, their copies included), then its grants, then the item.
+ * How long a DELETE request works on a team before it leaves the rest to the scheduled job: the API
+ * Lambda has 10 s. A full team (90 members, 90 grants) is thousands of item deletes.
+ */
+const REQUEST_BUDGET_MS = 6_000;
+
+/**
+ * Delete a team: the authority to take away every role it holds. Mark it (nothing can be added from
+ * then on, and the scheduled job finishes the deletion if this request dies or runs out of time), then
+ * take its grants away first, several at once, each with every member's copy, so the team authorizes
+ * nothing as early as possible; then remove the members in batches under the team's lock, then the item.
+ * A team being deleted stays hidden (404 on GET, left out of the list); DELETE on it again is allowed
+ * and continues the deletion where it stopped.
  */
 export async function deleteTeam(access: Access, teamId: string): Promise<void> {
+  const deadline = Date.now() + REQUEST_BUDGET_MS;
   const orgId = access.org.orgId;
-  const first = await store.getTeamState(orgId, teamId);
-  if (!first) throw notFound(`The team ${teamId}`);
-  assertMayChangeTeam(access.grants, first.grants.map(held));
-  if (!first.team.deleting) await withFreshReads(async () => store.markTeamDeleting((await requireState(orgId, teamId))));
-  for (;;) {
-    const done = await withFreshReads(async () => {
-      const state = await store.getTeamState(orgId, teamId);
-      if (!state) return true;
-      const member = state.members[0];
-      if (member) await store.removeTeamMember(state, member.userId);
-      else if (state.grants[0]) await store.deleteTeamGrant(state, state.grants[0]);
-      else return true;
-      return false;
-    });
-    if (done) break;
+  await withFreshReads(async () => {
+    const state = await store.getTeamState(orgId, teamId);
+    if (!state) throw notFound(`The team ${teamId}`);
+    assertMayChangeTeam(access.grants, state.grants.map(held));
+    if (!state.team.deleting) await store.markTeamDeleting(state, clock.iso());
+  });
+  const done = await finishTeamDeletion(orgId, teamId, deadline);
+  if (!done) logger.info('team deletion left to the scheduled job', { orgId, teamId });
+}
+
+/** Grants of one team deletion removed at once (each deletes its copies in parallel batches). */
+const GRANT_REMOVALS_AT_ONCE = 4;
+
+/**
+ * Continue the deletion of a team marked `deleting` until it is gone (true) or `deadline` (epoch ms)
+ * passes (false). Idempotent, and safe to run beside another run of itself: grant removals are
+ * conditioned on the grant, member removals on the team's version.
+ */
+async function finishTeamDeletion(orgId: string, teamId: string, deadline: number): Promise<boolean> {
+  for (let round = 0; round < 50; round++) {
+    if (Date.now() >= deadline) return false;
+    const state = await store.getTeamState(orgId, teamId);
+    if (!state) return true;
+    if (!state.team.deleting) throw new Error(`team ${teamId} is not marked for deletion`);
+    if (state.grants.length > 0) {
+      const memberIds = state.members.map((m) => m.userId);
+      const queue = [...state.grants];
+      const worker = async () => {
+        for (let g = queue.shift(); g && Date.now() < deadline; g = queue.shift()) await store.deleteGrantOfDeletedTeam(state.team, g, memberIds);
+      };
+      await Promise.all(Array.from({ length: Math.min(GRANT_REMOVALS_AT_ONCE, queue.length) }, worker));
+    } else if (state.members.length > 0) {
+      const batch = state.members.slice(0, store.MEMBERS_PER_REMOVAL).map((m) => m.userId);
+      await store.removeTeamMembers(state, batch).catch((err: unknown) => {
+        if (!(err instanceof StaleRead)) throw err; // someone left meanwhile: read again
+      });
+    } else {
+      await store.deleteTeamItem(orgId, teamId).catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.code === 'not_found')) throw err;
+      });
+      return true;
+    }
   }
-  await store.deleteTeamItem(orgId, teamId).catch(() => undefined);
+  return false;
+}
+
+/** How long the job leaves a marked team to its own request (which stops after REQUEST_BUDGET_MS). */
+const TEAM_SWEEP_GRACE_SECONDS = 15;
+
+/**
+ * The scheduled job's part of team deletions: teams marked `deleting` whose request died or ran out of
+ * its budget are finished, through the sparse TEAMSWEEP index (reads grow with such teams only).
+ */
+export async function finishTeamDeletions(budgetMs = 60_000): Promise<{ finished: number; pending: number }> {
+  const deadline = Date.now() + budgetMs;
+  const before = new Date(clock.nowMs() - TEAM_SWEEP_GRACE_SECONDS * 1000).toISOString();
+  const result = { finished: 0, pending: 0 };
+  for (const { orgId, teamId } of await store.teamsToSweep(before)) {
+    if (Date.now() >= deadline) {
+      result.pending++;
+      continue;
+    }
+    try {
+      if (await finishTeamDeletion(orgId, teamId, deadline)) result.finished++;
+      else result.pending++;
+    } catch (err) {
+      result.pending++;
+      logger.warn('team deletion not finished, retried next run', { orgId, teamId, error: err as Error });
+    }
+  }
+  return result;
 }

@@ -58,7 +58,8 @@ export const deleteOrganization = defineRoute({
   path: '/v1/orgs/{orgId}',
   group: 'orgs',
   operationId: 'deleteOrganization',
-  summary: 'Delete an organization and everything in it (Administrators).',
+  summary:
+    'Delete an organization and everything in it (Administrators): it is gone at once for every read and decision; what it held is swept by the request and, if left over, by the scheduled job.',
   auth: 'user',
   permission: { action: 'org.delete', check: 'route' },
   params: orgParams,

@@ -115,9 +115,15 @@ describe('environments and environment types', () => {
     expect((await owner!.api('DELETE', `/v1/orgs/${orgId}/apps/shop/envs/live`)).status).toBe(403);
     const people = await admin.api('GET', `/v1/orgs/${orgId}/apps/shop/envs/live/members`);
     expect(people.body.users).toEqual([{ userId: owner!.userId, role: 'Viewer' }]);
-    // dropping the restriction restores the app role there
-    expect((await owner!.api('DELETE', `/v1/orgs/${orgId}/apps/shop/envs/live/members/${owner!.userId}`)).status).toBe(204);
+    // the restricted member may not lift the restriction themselves; whoever may grant there may
+    const selfLift = await owner!.api('DELETE', `/v1/orgs/${orgId}/apps/shop/envs/live/members/${owner!.userId}`);
+    expect(selfLift.status).toBe(403);
+    expect(selfLift.body.error.message).toMatch(/restricts you/);
+    expect(await can(owner!, orgId, { action: 'env.deploy', appId: 'shop', envId: 'live' })).toBe(false);
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/apps/shop/envs/live/members/${owner!.userId}`)).status).toBe(204);
     expect(await can(owner!, orgId, { action: 'env.deploy', appId: 'shop', envId: 'live' })).toBe(true);
+    // a role that only raises may be dropped by its holder
+    expect((await viewer!.api('DELETE', `/v1/orgs/${orgId}/apps/shop/envs/staging/members/${viewer!.userId}`)).status).toBe(204);
   });
 });
 

@@ -1,13 +1,17 @@
 // Teams over HTTP against DynamoDB Local: fan-out of team roles, limits, concurrency, escalation.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runDeletionSweep } from '../../functions/jobs/cleanup';
+import { getSubjectCollection } from '../../functions/store/subjects';
+import * as teamStore from '../../functions/store/teams';
 import { addMember, orgWithMembers } from '../support/fixtures';
-import { harness, type Harness, type TestUser } from '../support/harness';
+import { advanceClock, harness, resetClock, type Harness, type TestUser } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
   h = await harness();
 });
 afterAll(async () => h.close());
+afterEach(() => resetClock());
 
 const decision = async (asker: TestUser, orgId: string, body: Record<string, unknown>) => (await asker.api('POST', `/v1/orgs/${orgId}/authorize`, body)).body;
 
@@ -106,20 +110,27 @@ describe('teams', () => {
     await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id: 'shop', name: 'Shop' });
     await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'deployers', name: 'Deployers' });
     await admin.api('PUT', `/v1/orgs/${orgId}/teams/deployers/grants`, { scope: 'envType', envTypeId: 'production', role: 'Deployer' });
-    // a Manager may not join (or add anyone to) a team holding what only Administrators give
+    // teams are changed by holders of teams.manage (Administrators): a Manager changes none
     const join = await manager!.api('PUT', `/v1/orgs/${orgId}/teams/deployers/members/${manager!.userId}`);
     expect(join.status).toBe(403);
-    expect(join.body.error.message).toMatch(/environment-type/);
+    expect(join.body.error.message).toMatch(/Only Administrators change teams/);
     expect((await manager!.api('PUT', `/v1/orgs/${orgId}/teams/deployers/grants`, { scope: 'envType', envTypeId: 'development', role: 'Deployer' })).status).toBe(403);
-    // nor give a team an org role; no one gives a team Administrator
-    expect((await manager!.api('PUT', `/v1/orgs/${orgId}/teams/deployers/grants`, { scope: 'org', role: 'Manager' })).status).toBe(403);
+    // no one gives a team Administrator
     expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/deployers/grants`, { scope: 'org', role: 'Administrator' })).status).toBe(400);
     // a Member changes no team
     expect((await member!.api('PUT', `/v1/orgs/${orgId}/teams/deployers/members/${member!.userId}`)).status).toBe(403);
-    // a Manager may manage a team that holds only app roles
+    // a custom role with teams.manage manages teams only within what it may give: not a team holding
+    // what only Administrators give, nor an org role; a team of app roles, yes
+    await admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: 'team-lead', name: 'Team lead', scope: 'org', permissions: ['org.read', 'members.read', 'teams.manage', 'apps.grantRoles'] });
+    expect((await admin.api('PUT', `/v1/orgs/${orgId}/members/${manager!.userId}/role`, { role: 'team-lead' })).status).toBe(200);
+    const lead = manager!;
+    const leadJoin = await lead.api('PUT', `/v1/orgs/${orgId}/teams/deployers/members/${member!.userId}`);
+    expect(leadJoin.status).toBe(403);
+    expect(leadJoin.body.error.message).toMatch(/environment-type/);
+    expect((await lead.api('PUT', `/v1/orgs/${orgId}/teams/deployers/grants`, { scope: 'org', role: 'Manager' })).status).toBe(403);
     await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'app-team', name: 'App team' });
-    expect((await manager!.api('PUT', `/v1/orgs/${orgId}/teams/app-team/grants`, { scope: 'app', appId: 'shop', role: 'Developer' })).status).toBe(200);
-    expect((await manager!.api('PUT', `/v1/orgs/${orgId}/teams/app-team/members/${member!.userId}`)).status).toBe(200);
+    expect((await lead.api('PUT', `/v1/orgs/${orgId}/teams/app-team/grants`, { scope: 'app', appId: 'shop', role: 'Developer' })).status).toBe(200);
+    expect((await lead.api('PUT', `/v1/orgs/${orgId}/teams/app-team/members/${member!.userId}`)).status).toBe(200);
     expect((await decision(member!, orgId, { action: 'envType.deploy', envTypeId: 'production' })).allowed).toBe(false);
   });
 
@@ -133,3 +144,108 @@ describe('teams', () => {
     expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/t/grants`, { scope: 'app', appId: 'none', role: 'Deployer' })).status).toBe(400);
   });
 });
+
+/** What a user still holds of a team in their collection: the membership item and the grant copies. */
+async function teamItemsOf(orgId: string, userId: string, teamId: string) {
+  const c = await getSubjectCollection(orgId, userId);
+  return c.itemKeys.map((k) => k.SK).filter((sk) => sk === `TEAM#${teamId}` || sk.startsWith(`TEAMGRANT#${teamId}#`));
+}
+
+describe('team deletion', () => {
+  it('deletes a full team (90 members, 30 app roles): the roles first, then the members; the job finishes what the request leaves', { timeout: 240_000 }, async () => {
+    const { orgId, admin } = await orgWithMembers(h);
+    await admin.api('PUT', `/v1/orgs/${orgId}/default-roles`, { orgRole: 'Member', appRole: null, envTypeRoles: {} });
+    const users = Array.from({ length: 90 }, (_, i) => ({ userId: `full-${i}`, email: `full-${i}@example.com` }) as TestUser);
+    for (let i = 0; i < users.length; i += 15) await Promise.all(users.slice(i, i + 15).map((u) => addMember(orgId, u)));
+    expect((await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'full', name: 'Full' })).status).toBe(201);
+    for (let i = 0; i < 90; i += 10) {
+      const batch = await Promise.all(users.slice(i, i + 10).map((u) => admin.api('PUT', `/v1/orgs/${orgId}/teams/full/members/${u.userId}`)));
+      expect(batch.map((r) => r.status)).toEqual(batch.map(() => 200));
+    }
+    for (let i = 0; i < 30; i++) {
+      expect((await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id: `fa${i}`, name: `fa${i}` })).status).toBe(201);
+      expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/full/grants`, { scope: 'app', appId: `fa${i}`, role: 'Viewer' })).status).toBe(200);
+    }
+    expect((await decision(admin, orgId, { userId: 'full-89', action: 'app.read', appId: 'fa29' })).allowed).toBe(true);
+
+    const t0 = performance.now();
+    const res = await admin.api('DELETE', `/v1/orgs/${orgId}/teams/full`);
+    const ms = Math.round(performance.now() - t0);
+    expect(res.status).toBe(204);
+    const left = await teamStore.getTeamState(orgId, 'full');
+    console.log(
+      `team deletion, 90 members x 30 grants: DELETE answered in ${ms} ms; ` +
+        (left ? `left to the job: ${left.grants.length} grants, ${left.members.length} members` : 'finished in the request'),
+    );
+    // Whatever the request could not finish, the job does (the request's own grace period passed).
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/teams/full`)).status).toBe(404);
+    advanceClock(60);
+    await runDeletionSweep();
+    expect(await teamStore.getTeamState(orgId, 'full')).toBeUndefined();
+    for (const u of [users[0]!, users[45]!, users[89]!]) {
+      expect(await teamItemsOf(orgId, u.userId, 'full')).toEqual([]);
+      expect((await decision(admin, orgId, { userId: u.userId, action: 'app.read', appId: 'fa29' })).allowed).toBe(false);
+    }
+    // the id is free again
+    expect((await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'full', name: 'Again' })).status).toBe(201);
+  });
+
+  it('continues a deletion that stopped half-way when DELETE is sent again, and counts custom roles out once', async () => {
+    const { orgId, admin, members } = await orgWithMembers(h, { Member: 3 });
+    await admin.api('PUT', `/v1/orgs/${orgId}/default-roles`, { orgRole: 'Member', appRole: null, envTypeRoles: {} });
+    await admin.api('POST', `/v1/orgs/${orgId}/roles`, { id: 'peeker', name: 'Peeker', scope: 'app', permissions: ['app.read'] });
+    for (const id of ['p1', 'p2', 'p3']) {
+      await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id, name: id });
+    }
+    await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'half', name: 'Half' });
+    for (const m of members.Member!) expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/half/members/${m.userId}`)).status).toBe(200);
+    for (const id of ['p1', 'p2', 'p3']) expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/half/grants`, { scope: 'app', appId: id, role: 'peeker' })).status).toBe(200);
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/roles/peeker`)).body.inUse).toBe(3);
+
+    // A request that died after the mark and one grant: the team is hidden, its other roles still held.
+    const state = (await teamStore.getTeamState(orgId, 'half'))!;
+    await teamStore.markTeamDeleting(state, new Date().toISOString());
+    const marked = (await teamStore.getTeamState(orgId, 'half'))!;
+    expect(await teamStore.deleteGrantOfDeletedTeam(marked.team, marked.grants[0]!, marked.members.map((m) => m.userId))).toBe(true);
+    // the same grant again (a second deleter): not counted out twice
+    expect(await teamStore.deleteGrantOfDeletedTeam(marked.team, marked.grants[0]!, marked.members.map((m) => m.userId))).toBe(false);
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/teams/half`)).status).toBe(404);
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/teams`)).body.teams).toEqual([]);
+    // nothing can be added to it any more
+    expect((await admin.api('PUT', `/v1/orgs/${orgId}/teams/half/grants`, { scope: 'app', appId: 'p1', role: 'Viewer' })).status).toBe(404);
+
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/teams/half`)).status).toBe(204);
+    expect(await teamStore.getTeamState(orgId, 'half')).toBeUndefined();
+    for (const m of members.Member!) {
+      expect(await teamItemsOf(orgId, m.userId, 'half')).toEqual([]);
+      for (const id of ['p1', 'p2', 'p3']) expect((await decision(admin, orgId, { userId: m.userId, action: 'app.read', appId: id })).allowed).toBe(false);
+    }
+    expect((await admin.api('GET', `/v1/orgs/${orgId}/roles/peeker`)).body.inUse).toBe(0);
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/roles/peeker`)).status).toBe(204);
+    // a third DELETE: the team is gone
+    expect((await admin.api('DELETE', `/v1/orgs/${orgId}/teams/half`)).status).toBe(404);
+  });
+
+  it('lets the scheduled job finish a deletion whose request died right after the mark', async () => {
+    const { orgId, admin, members } = await orgWithMembers(h, { Member: 2 });
+    await admin.api('PUT', `/v1/orgs/${orgId}/default-roles`, { orgRole: 'Member', appRole: null, envTypeRoles: {} });
+    await admin.api('POST', `/v1/orgs/${orgId}/apps`, { id: 'jobapp', name: 'Job app' });
+    await admin.api('POST', `/v1/orgs/${orgId}/teams`, { id: 'orphan', name: 'Orphan' });
+    for (const m of members.Member!) await admin.api('PUT', `/v1/orgs/${orgId}/teams/orphan/members/${m.userId}`);
+    await admin.api('PUT', `/v1/orgs/${orgId}/teams/orphan/grants`, { scope: 'app', appId: 'jobapp', role: 'Owner' });
+    await teamStore.markTeamDeleting((await teamStore.getTeamState(orgId, 'orphan'))!, new Date().toISOString());
+
+    // within the request's grace period the job leaves it alone
+    await runDeletionSweep();
+    expect(await teamStore.getTeamState(orgId, 'orphan')).toBeDefined();
+    advanceClock(30);
+    const run = await runDeletionSweep();
+    expect(run.teams.finished).toBeGreaterThanOrEqual(1);
+    expect(await teamStore.getTeamState(orgId, 'orphan')).toBeUndefined();
+    for (const m of members.Member!) {
+      expect(await teamItemsOf(orgId, m.userId, 'orphan')).toEqual([]);
+      expect((await decision(admin, orgId, { userId: m.userId, action: 'app.manageMembers', appId: 'jobapp' })).allowed).toBe(false);
+    }
+  });
+});
+

@@ -33,7 +33,8 @@ const TARGET: Record<Scope, string> = { org: '', app: 'shop', envType: 'producti
 
 const MEMBER = ['org.read', 'members.read'];
 const ARTIFACT = [...MEMBER, 'artifacts.read', 'artifacts.write', 'registry.readCredentials'];
-const MANAGER = [...ARTIFACT, 'members.invite', 'members.remove', 'tokens.issue', 'apps.create', 'apps.grantRoles'];
+// A Manager grants app roles: that is managing the members of every app and environment.
+const MANAGER = [...ARTIFACT, 'members.invite', 'members.remove', 'tokens.issue', 'apps.create', 'apps.grantRoles', 'app.manageMembers', 'env.manageMembers'];
 const APP_VIEWER = [...MEMBER, 'app.read', 'env.read'];
 const APP_DEVELOPER = [...APP_VIEWER, 'app.update', 'env.update'];
 const APP_OWNER = [...APP_DEVELOPER, 'app.delete', 'app.manageMembers', 'env.manageMembers'];

@@ -70,6 +70,16 @@ describe('changing the org role of a member', () => {
     expect(codeOf(() => assertSelfChangeIsDownward(grantsOf('Manager'), 'actor', self, builtInOrgRole('Member')))).toBeUndefined();
     expect(codeOf(() => assertSelfChangeIsDownward(grantsOf('Manager'), 'actor', self, builtInOrgRole('Administrator')))).toBe('forbidden');
   });
+
+  it('does not let an org role held through a team become the member’s own', () => {
+    const self = member({ userId: 'actor', role: 'Member' });
+    const viaTeam = subjectGrants(
+      { orgId: 'o1', userId: 'actor', orgRole: 'Member', grants: [{ scope: 'org', target: '', role: 'Manager', permissions: builtInOrgRole('Manager'), via: { kind: 'team', teamId: 'mgrs' } }] },
+      INITIAL_DEFAULT_ROLES,
+    );
+    expect(codeOf(() => assertSelfChangeIsDownward(viaTeam, 'actor', self, builtInOrgRole('Manager')))).toBe('forbidden');
+    expect(codeOf(() => assertSelfChangeIsDownward(viaTeam, 'actor', self, builtInOrgRole('Member')))).toBeUndefined();
+  });
 });
 
 describe('removing a member', () => {
