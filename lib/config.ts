@@ -21,6 +21,13 @@ export interface OrgAccessConfig {
   googleClientSecretName: string;
   githubClientSecretName: string;
   oidcSigningKeySecretName: string;
+  /**
+   * Optional: the Secrets Manager version of each provider's client secret that Cognito is given.
+   * Set after a rotation (docs/deploy.md): the version id changes the template, so the deploy pushes
+   * the new secret to Cognito's identity provider; without it Cognito keeps the secret it was given.
+   */
+  googleClientSecretVersion?: string;
+  githubClientSecretVersion?: string;
   /** Optional: an address subscribed to the alarm topic. */
   alarmEmail?: string;
 }
@@ -51,6 +58,8 @@ interface Rule {
 
 const EMAIL = /^[^\s@<>]+@([a-z0-9-]+\.)+[a-z]{2,}$/i;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** Secrets Manager version ids are UUIDs (32-64 characters). */
+const SECRET_VERSION = /^[A-Za-z0-9-]{32,64}$/;
 
 export const RULES: readonly Rule[] = [
   {
@@ -106,6 +115,20 @@ export const RULES: readonly Rule[] = [
     what: "name of the Secrets Manager secret holding the GitHub wrapper's RSA private key (JWK)",
     example: 'org-access/github-oidc-signing-key',
     valid: (v) => SECRET_NAME.test(v),
+  },
+  {
+    key: 'googleClientSecretVersion',
+    what: 'optional: the version id of the Google client secret to give Cognito (after a rotation)',
+    example: '00000000-0000-0000-0000-000000000000',
+    valid: (v) => SECRET_VERSION.test(v),
+    optional: true,
+  },
+  {
+    key: 'githubClientSecretVersion',
+    what: 'optional: the version id of the GitHub client secret to give Cognito (after a rotation)',
+    example: '00000000-0000-0000-0000-000000000000',
+    valid: (v) => SECRET_VERSION.test(v),
+    optional: true,
   },
   {
     key: 'alarmEmail',
@@ -171,7 +194,10 @@ export function derive(config: OrgAccessConfig): Derived {
   };
 }
 
-/** The example values (cdk.context.example.json) that let `npm run synth` work offline. */
+/**
+ * The example values (cdk.context.example.json) that let `npm run synth` work offline. Only with
+ * `-c useExampleContext=true` (bin/org-access.ts): never filled in silently.
+ */
 export function exampleContext(projectRoot: string): Record<string, unknown> {
   return JSON.parse(readFileSync(resolve(projectRoot, 'cdk.context.example.json'), 'utf8')) as Record<string, unknown>;
 }

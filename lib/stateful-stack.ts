@@ -6,7 +6,7 @@
 // functions in its own LambdaConfig, so triggers in the stateless stack would make this stack depend
 // on that one while that one depends on this (table, pool): a cycle between stacks.
 
-import { CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -20,7 +20,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TABLE } from '../functions/store/table';
 import { derive, type OrgAccessConfig } from './config';
-import { ServiceFunction } from './constructs/service-function';
+import { ServiceFunction, type TableAccess } from './constructs/service-function';
 
 export interface StatefulStackProps extends StackProps {
   config: OrgAccessConfig;
@@ -74,7 +74,8 @@ export class StatefulStack extends Stack {
     this.table = table;
 
     // ---- Notifications: one customer-managed key, because SES and CloudWatch cannot publish to a
-    // topic encrypted with the AWS-managed SNS key.
+    // topic encrypted with the AWS-managed SNS key. The publishing service calls KMS itself, so the
+    // key policy names it too, not only the topic policy.
     const notificationsKey = new kms.Key(this, 'NotificationsKey', {
       description: 'org-access: encrypts the alarm and mail-feedback topics',
       enableKeyRotation: true,
@@ -86,18 +87,32 @@ export class StatefulStack extends Stack {
         new iam.PolicyStatement({
           sid: `Publish${service.split('.')[0]}`,
           principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           // In a key policy `*` means "this key": AWS requires it there.
           resources: ['*'],
           conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
         }),
       );
     }
+    // enforceSSL makes CDK write the topic's policy (its deny-non-TLS statement), which replaces
+    // SNS's default policy: every publisher must be allowed here, or its messages are dropped.
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'org-access alarms',
       masterKey: notificationsKey,
       enforceSSL: true,
     });
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (config.alarmEmail) alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
 
     // ---- Mail: the sender's domain identity and a configuration set that reports bounces and
@@ -189,7 +204,7 @@ export class StatefulStack extends Stack {
     const google = new cognito.UserPoolIdentityProviderGoogle(this, 'Google', {
       userPool,
       clientId: config.googleClientId,
-      clientSecretValue: SecretValue.secretsManager(config.googleClientSecretName),
+      clientSecretValue: providerSecret(config.googleClientSecretName, config.googleClientSecretVersion),
       scopes: ['openid', 'email', 'profile'],
       attributeMapping: {
         email: cognito.ProviderAttribute.GOOGLE_EMAIL,
@@ -204,7 +219,7 @@ export class StatefulStack extends Stack {
       userPool,
       name: 'GitHub',
       clientId: config.githubClientId,
-      clientSecret: SecretValue.secretsManager(config.githubClientSecretName).unsafeUnwrap(), // a {{resolve:secretsmanager}} reference, never the value
+      clientSecret: providerSecret(config.githubClientSecretName, config.githubClientSecretVersion).unsafeUnwrap(), // a {{resolve:secretsmanager}} reference, never the value
       issuerUrl: derived.githubIssuer,
       attributeRequestMethod: cognito.OidcAttributeRequestMethod.GET,
       scopes: ['openid', 'email', 'profile'],
@@ -253,7 +268,7 @@ export class StatefulStack extends Stack {
     const postConfirmation = new ServiceFunction(this, 'PostConfirmation', {
       entry: 'functions/cognito/post-confirmation.ts',
       description: 'org-access Cognito post-confirmation: creates the profile and the Default Organization',
-    }).useTable(table, 'readWrite', ['byPrincipal']);
+    }).useTable(table, POST_CONFIRMATION_TABLE_ACCESS);
     userPool.addTrigger(cognito.UserPoolOperation.PRE_SIGN_UP, preSignUp);
     userPool.addTrigger(cognito.UserPoolOperation.POST_CONFIRMATION, postConfirmation);
     // The pool names the function and the function's permission names the pool: granting through
@@ -306,7 +321,8 @@ export class StatefulStack extends Stack {
     Validations.of(userPool).acknowledge(
       {
         id: 'AwsSolutions-COG2',
-        reason: 'Sign-in is federated only (Google, GitHub); MFA is enforced by those providers. The pool has no passwords to protect.',
+        reason:
+          'Sign-in is federated only (Google, GitHub): no native sign-up and no app client with a password flow, so no one signs in to the pool with a password and Cognito has no sign-in of its own to add MFA to. Whether a second factor is required is the identity provider\'s policy, for the organization to enforce there (Google Workspace 2-Step Verification, a GitHub organization\'s 2FA requirement); this service does not check it.',
       },
       {
         id: 'AwsSolutions-COG3',
@@ -319,6 +335,18 @@ export class StatefulStack extends Stack {
     );
     for (const fn of triggers) acknowledgeRuntime(fn);
   }
+}
+
+/** Post-confirmation creates the profile and the Default Organization (functions/operations/orgs.ts ensureUser). */
+export const POST_CONFIRMATION_TABLE_ACCESS: TableAccess = { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] };
+
+/**
+ * A provider's client secret as a CloudFormation dynamic reference. CloudFormation resolves it only
+ * when the provider resource changes, and the reference string does not change when the secret does:
+ * pinning a version (docs/deploy.md, rotation) is what makes a deploy push a new secret to Cognito.
+ */
+function providerSecret(name: string, versionId: string | undefined): SecretValue {
+  return SecretValue.secretsManager(name, versionId ? { versionId } : {});
 }
 
 /** L1 wants the newest runtime; the project pins nodejs22.x (issue 6) until it moves as a whole. */

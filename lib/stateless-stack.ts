@@ -16,12 +16,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { GROUP_ENTRY, type RouteGroup } from '../functions/http/route';
+import { GITHUB_LIMITS } from '../functions/github-oidc/github';
 import { GITHUB_OIDC_ENTRY, githubOidcRoutes } from '../functions/github-oidc/routes';
 import { routes } from '../functions/routes';
-import type { IndexName } from '../functions/store/table';
+import { keys } from '../functions/store/keys';
 import { derive, type OrgAccessConfig } from './config';
 import { ConsoleHosting } from './constructs/console-hosting';
-import { ServiceFunction, type TableAccess } from './constructs/service-function';
+import { ServiceFunction, type TableAccess, type TableAction } from './constructs/service-function';
 import { ENV } from './environment';
 import { acknowledgeRuntime, type StatefulResources } from './stateful-stack';
 
@@ -32,31 +33,87 @@ export interface StatelessStackProps extends StackProps {
   consoleAssetsPath?: string;
 }
 
+/** The reads every /v1 group makes through the shared stack: the caller's access (org item, one Query). */
+const ACCESS_READS: TableAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
+
 /**
- * What each route group's Lambda may touch. A Record over every group, so a new group does not
- * compile until someone decides its permissions. Indexes: byScope lists who holds a role on a
- * scope, byPrincipal what a user belongs to / invitations to an e-mail, byExpiry the cleanup's.
+ * What each route group's Lambda may touch: exactly the table actions its code reaches (the tests
+ * bundle each entry and compare). A Record over every group, so a new group does not compile until
+ * someone decides. Indexes: byScope lists who holds a role on a scope, byPrincipal what a user
+ * belongs to and the invitations to an e-mail, byExpiry the cleanup's.
  */
-export const GROUP_PERMISSIONS: Record<RouteGroup, { table: TableAccess; indexes: IndexName[]; mail?: true }> = {
-  me: { table: 'readWrite', indexes: ['byPrincipal'] }, // first call creates profile + Default Organization
-  orgs: { table: 'readWrite', indexes: ['byScope', 'byPrincipal'] },
-  members: { table: 'readWrite', indexes: ['byScope', 'byPrincipal'] },
-  invitations: { table: 'readWrite', indexes: ['byScope', 'byPrincipal'], mail: true },
-  apps: { table: 'readWrite', indexes: ['byScope'] },
-  teams: { table: 'readWrite', indexes: ['byScope'] },
-  roles: { table: 'readWrite', indexes: ['byScope'] },
-  authorize: { table: 'read', indexes: ['byScope'] }, // decisions only read
-  meta: { table: 'read', indexes: [] }, // the OpenAPI document
-  inviteLink: { table: 'read', indexes: [] }, // the invite page reads the invitation by token hash
+export const GROUP_PERMISSIONS: Record<RouteGroup, { table?: TableAccess; mail?: true }> = {
+  // first call creates profile + Default Organization; lists the caller's orgs and invitations
+  me: { table: { actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], indexes: ['byPrincipal'] } },
+  orgs: { table: { actions: [...ACCESS_READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], indexes: ['byScope'] } },
+  members: {
+    table: {
+      actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      indexes: ['byScope'],
+    },
+  },
+  invitations: {
+    table: { actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    mail: true,
+  },
+  apps: { table: { actions: [...ACCESS_READS, 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], indexes: ['byScope'] } },
+  teams: {
+    table: { actions: [...ACCESS_READS, 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] },
+  },
+  roles: { table: { actions: [...ACCESS_READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] } },
+  authorize: { table: { actions: ACCESS_READS } }, // decisions only read
+  meta: {}, // the OpenAPI document is built from the route table: no table, no TABLE_NAME
+  inviteLink: { table: { actions: ACCESS_READS } }, // the invite page reads the invitation by token hash
 };
 
-/** The GitHub wrapper's endpoints and what each may touch (functions/github-oidc/flow.ts). */
-const WRAPPER_PERMISSIONS: Record<string, { table?: TableAccess; clientSecret?: true; signingKey?: true }> = {
-  authorize: { table: ['dynamodb:PutItem'] }, // stores the pending sign-in under a short state
-  callback: { table: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], clientSecret: true }, // takes it, swaps GitHub's code
-  token: { table: ['dynamodb:DeleteItem'], clientSecret: true, signingKey: true }, // takes the issued code, signs
-  userinfo: { signingKey: true },
-  jwks: { signingKey: true },
+/**
+ * The cleanup job: expired invitations (byExpiry, its cursor item), and the sweep that finishes
+ * deleted organizations and teams (byExpiry entries, their members by byScope, batch deletes).
+ */
+export const CLEANUP_TABLE_ACCESS: TableAccess = {
+  actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  indexes: ['byExpiry', 'byScope'],
+};
+
+/** How long a GitHub callback may run: the GitHub calls' shared deadline plus room to answer. */
+export const GITHUB_CALLBACK_TIMEOUT = Duration.seconds(Math.ceil(GITHUB_LIMITS.totalMs / 1000) + 12);
+
+type WrapperHandler = (typeof githubOidcRoutes)[number]['handler'];
+/** Only the wrapper's own items, by partition key: the key builders' shapes, `*` for the hash. */
+const OIDC_STATE = keys.oidcState('*').PK;
+const OIDC_CODE = keys.oidcCode('*').PK;
+const OIDC_PUBLIC_KEYS = keys.oidcPublicKey('*').PK;
+
+/**
+ * The GitHub wrapper's endpoints and what each may touch (functions/github-oidc/flow.ts). Keyed by
+ * the route table's handler names: a new endpoint does not compile until this says what it gets.
+ * Only the token endpoint reads the private signing key; it publishes the public halves, which the
+ * JWKS and userinfo endpoints read from the table.
+ */
+export const WRAPPER_PERMISSIONS: Record<WrapperHandler, { table?: TableAccess[]; clientSecret?: true; signingKey?: true; timeout?: Duration }> = {
+  // stores the pending sign-in under a short state
+  authorize: { table: [{ actions: ['dynamodb:PutItem'], partitionKeys: [OIDC_STATE] }] },
+  // takes the pending sign-in, swaps GitHub's code, stores ours
+  callback: {
+    table: [
+      { actions: ['dynamodb:DeleteItem'], partitionKeys: [OIDC_STATE] },
+      { actions: ['dynamodb:PutItem'], partitionKeys: [OIDC_CODE] },
+    ],
+    clientSecret: true,
+    timeout: GITHUB_CALLBACK_TIMEOUT,
+  },
+  // takes the issued code, publishes the public keys, signs
+  token: {
+    table: [
+      { actions: ['dynamodb:DeleteItem'], partitionKeys: [OIDC_CODE] },
+      { actions: ['dynamodb:PutItem'], partitionKeys: [OIDC_PUBLIC_KEYS] },
+    ],
+    clientSecret: true,
+    signingKey: true,
+    timeout: Duration.seconds(20),
+  },
+  userinfo: { table: [{ actions: ['dynamodb:Query'], partitionKeys: [OIDC_PUBLIC_KEYS] }] },
+  jwks: { table: [{ actions: ['dynamodb:Query'], partitionKeys: [OIDC_PUBLIC_KEYS] }] },
   openidConfiguration: {},
 };
 
@@ -144,7 +201,8 @@ export class StatelessStack extends Stack {
         entry: GROUP_ENTRY[group],
         description: `org-access API: ${group} routes`,
         environment: apiEnvironment,
-      }).useTable(table, needs.table, needs.indexes);
+      });
+      if (needs.table) fn.useTable(table, needs.table);
       if (needs.mail) fn.sendMail(stateful.mail);
       fn.alarmOn(alarmTopic);
       this.functions[group] = fn;
@@ -176,21 +234,23 @@ export class StatelessStack extends Stack {
       [ENV.githubClientId]: config.githubClientId,
       [ENV.allowedRedirectUris]: stateful.idpResponseUrl,
       // Named for every endpoint because the wrapper reads its whole configuration at load;
-      // the grants below decide which endpoint may actually read which secret.
+      // the grants below decide which endpoint may actually read which secret (only token reads
+      // the signing key).
       [ENV.githubClientSecretId]: config.githubClientSecretName,
       [ENV.oidcSigningKeySecretId]: config.oidcSigningKeySecretName,
     };
     const wrapperIntegrations = new Map<string, HttpLambdaIntegration>();
     for (const route of githubOidcRoutes) {
       const id = `GitHubOidc${route.handler[0]!.toUpperCase()}${route.handler.slice(1)}`;
-      const needs = WRAPPER_PERMISSIONS[route.handler] ?? { table: 'readWrite', clientSecret: true, signingKey: true };
+      const needs = WRAPPER_PERMISSIONS[route.handler];
       const fn = new ServiceFunction(this, id, {
         entry: GITHUB_OIDC_ENTRY,
         handler: route.handler,
         description: `org-access GitHub OIDC wrapper: ${route.method} ${route.path}`,
         environment: wrapperEnvironment,
+        ...(needs.timeout ? { timeout: needs.timeout } : {}),
       });
-      if (needs.table) fn.useTable(table, needs.table, []);
+      if (needs.table) fn.useTable(table, ...needs.table);
       if (needs.clientSecret) fn.readSecret(ENV.githubClientSecretId, stateful.secrets.githubClientSecret, config.githubClientSecretName);
       if (needs.signingKey) fn.readSecret(ENV.oidcSigningKeySecretId, stateful.secrets.oidcSigningKey, config.oidcSigningKeySecretName);
       fn.alarmOn(alarmTopic);
@@ -237,7 +297,7 @@ export class StatelessStack extends Stack {
       deadLetterQueue: cleanupDlq, // function errors after the async retries
       retryAttempts: 2,
     })
-      .useTable(table, 'readWrite', ['byExpiry'])
+      .useTable(table, CLEANUP_TABLE_ACCESS)
       .alarmOn(alarmTopic);
     this.functions.cleanup = cleanup;
     new events.Rule(this, 'CleanupSchedule', {

@@ -33,6 +33,24 @@ export function normalizeEmail(value: string | undefined): string | undefined {
   return email;
 }
 
+/** The most characters of a display name the service keeps (as functions/domain/ids.ts displayName). */
+export const MAX_NAME_LENGTH = 100;
+
+/**
+ * A provider's display name as the service stores it: one line (runs of whitespace and control
+ * characters become one space, lone surrogates are dropped), trimmed, at most MAX_NAME_LENGTH
+ * characters; undefined if empty.
+ */
+export function oneLineName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const line = value
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '') // lone surrogates: not storable text
+    .replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .trim();
+  const name = Array.from(line).slice(0, MAX_NAME_LENGTH).join('').trim();
+  return name || undefined;
+}
+
 /** Cognito sends attributes as strings: only the string 'true' (or true) means verified. */
 export function isVerified(value: unknown): boolean {
   return value === 'true' || value === true;
@@ -40,6 +58,8 @@ export function isVerified(value: unknown): boolean {
 
 export interface PoolUser {
   username: string;
+  /** The e-mail attribute as the pool stores it (the provider's casing). */
+  email?: string;
   /** UserStatus: CONFIRMED, EXTERNAL_PROVIDER, UNCONFIRMED, ... */
   status?: string;
   enabled: boolean;
@@ -55,12 +75,15 @@ export type LinkDecision =
   | { kind: 'refuse'; message: string };
 
 /**
- * The existing user a new federated identity with the same verified e-mail joins. Only users whose
- * own e-mail is verified qualify (an unverified claim to an address must not capture it); a native
- * (non-federated) user is preferred, then the oldest.
+ * The existing user a new federated identity with the same verified e-mail joins. Addresses are
+ * compared normalized (the pool keeps each provider's casing). Only users whose own e-mail is
+ * verified qualify (an unverified claim to an address must not capture it); a native (non-federated)
+ * user is preferred, then the oldest.
  */
-export function decideLink(newUserName: string, users: PoolUser[]): LinkDecision {
+export function decideLink(newUserName: string, email: string, users: PoolUser[]): LinkDecision {
+  const wanted = normalizeEmail(email);
   const candidates = users
+    .filter((u) => wanted !== undefined && normalizeEmail(u.email) === wanted)
     .filter((u) => u.username.toLowerCase() !== newUserName.toLowerCase() && u.enabled && u.emailVerified)
     .sort((a, b) => rank(a) - rank(b) || (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
   const destination = candidates[0];

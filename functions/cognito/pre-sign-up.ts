@@ -7,7 +7,13 @@
 // with "Already found an entry for username <Provider>_<id>" (Cognito still tries to create the new
 // user); the next attempt signs in as the linked user. The console's sign-in page retries once on
 // that message.
+//
+// Finding the user with the address: the pool keeps each provider's casing of the e-mail (Google may
+// send `Ann@Example.com`) and ListUsers' `email = "…"` filter is documented as an exact match, so the
+// lookup asks for the address as this provider sent it and lower-cased, and compares normalized.
 
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
 import {
   AdminLinkProviderForUserCommand,
   CognitoIdentityProviderClient,
@@ -21,7 +27,11 @@ import { countIdentities, decideLink, isVerified, normalizeEmail, parseFederated
 // The SDK honours AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER (tests point it at a local fake).
 const cognito = new CognitoIdentityProviderClient({ maxAttempts: 3 });
 
-export const handler = async (event: PreSignUpTriggerEvent): Promise<PreSignUpTriggerEvent> => {
+export const handler = middy<PreSignUpTriggerEvent, PreSignUpTriggerEvent>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(preSignUp);
+
+async function preSignUp(event: PreSignUpTriggerEvent): Promise<PreSignUpTriggerEvent> {
   if (event.triggerSource !== 'PreSignUp_ExternalProvider') return event;
   const attributes = event.request.userAttributes ?? {};
   const email = normalizeEmail(attributes.email);
@@ -35,7 +45,7 @@ export const handler = async (event: PreSignUpTriggerEvent): Promise<PreSignUpTr
     return event;
   }
 
-  const decision = decideLink(event.userName, await usersWithEmail(event.userPoolId, email));
+  const decision = decideLink(event.userName, email, await usersWithEmail(event.userPoolId, [attributes.email!.trim(), email]));
   if (decision.kind === 'refuse') throw new Error(decision.message);
   if (decision.kind === 'link') {
     await cognito.send(
@@ -52,19 +62,28 @@ export const handler = async (event: PreSignUpTriggerEvent): Promise<PreSignUpTr
   event.response.autoConfirmUser = true;
   event.response.autoVerifyEmail = true;
   return event;
-};
+}
 
-/** The pool's users with this e-mail (ListUsers filter; quotes and backslashes escaped). */
-async function usersWithEmail(userPoolId: string, email: string): Promise<PoolUser[]> {
-  const filter = `email = "${email.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-  const out = await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 10 }));
-  return (out.Users ?? []).map(toPoolUser);
+/**
+ * The pool's users with any of these forms of the e-mail, each user once (one ListUsers per distinct
+ * form; quotes and backslashes escaped in the filter).
+ */
+async function usersWithEmail(userPoolId: string, forms: string[]): Promise<PoolUser[]> {
+  const byUsername = new Map<string, PoolUser>();
+  for (const form of new Set(forms)) {
+    const filter = `email = "${form.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+    const out = await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 10 }));
+    for (const user of (out.Users ?? []).map(toPoolUser)) byUsername.set(user.username, user);
+  }
+  return [...byUsername.values()];
 }
 
 function toPoolUser(user: UserType): PoolUser {
   const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value;
+  const email = attribute('email');
   return {
     username: user.Username ?? '',
+    ...(email ? { email } : {}),
     ...(user.UserStatus ? { status: user.UserStatus } : {}),
     enabled: user.Enabled !== false,
     emailVerified: isVerified(attribute('email_verified')),

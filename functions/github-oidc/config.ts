@@ -1,6 +1,8 @@
 // The wrapper's configuration, read and checked once at cold start: a missing or malformed variable
 // fails loudly at load, never halfway through a sign-in.
 
+import { GITHUB_LIMITS, type GitHubLimits } from './github';
+
 export interface WrapperConfig {
   /** The wrapper's issuer URL (`https://<api>/oidc/github`): `iss` of its tokens, base of its endpoints. */
   issuer: string;
@@ -16,6 +18,8 @@ export interface WrapperConfig {
   githubApiUrl: string;
   /** Where GitHub sends the browser back: the GitHub OAuth App's callback URL. */
   callbackUrl: string;
+  /** How long GitHub may take per call and per callback (the Lambda's timeout leaves room past it). */
+  githubLimits: GitHubLimits;
 }
 
 function required(name: string): string {
@@ -50,5 +54,6 @@ export function readConfig(): WrapperConfig {
     githubOAuthUrl: url('GITHUB_OAUTH_URL', process.env.GITHUB_OAUTH_URL?.trim() || 'https://github.com'),
     githubApiUrl: url('GITHUB_API_URL', process.env.GITHUB_API_URL?.trim() || 'https://api.github.com'),
     callbackUrl: `${issuer}/callback`,
+    githubLimits: GITHUB_LIMITS,
   };
 }

@@ -7,15 +7,19 @@
 // e-mail, issue our own one-time code) → Cognito's idpresponse → token (redeem the code for signed
 // id and access tokens) → userinfo. Refusals after the state is known go back to Cognito as OAuth
 // error redirects, so the user lands in the console with the message instead of on a dead page.
+//
+// Only the token endpoint holds the private signing key. Before it signs with a key it publishes the
+// key's public half (a table item per key id, refreshed while the key is in use); the JWKS and
+// userinfo endpoints read those items, so they never need the private key.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clock } from '../lib/clock';
 import type { WrapperConfig } from './config';
-import { authorizeUrl, exchangeCode, fetchProfile } from './github';
+import { authorizeUrl, exchangeCode, fetchProfile, githubBudget } from './github';
 import { OAuthError, json, optionalParam, param, redirect, withQuery, type Result } from './oauth';
-import { secretString } from './secrets';
-import { keySet, signToken, verifyAccessToken } from './signing';
-import { putIssuedCode, putPendingSignIn, takeIssuedCode, takePendingSignIn } from './store';
+import { previousSecretString, secretString } from './secrets';
+import { keySet, publicJwk, signToken, verifyAccessToken, type KeySet } from './signing';
+import { listPublishedKeys, publishPublicKeys, putIssuedCode, putPendingSignIn, takeIssuedCode, takePendingSignIn } from './store';
 
 /** How long a user has to sign in at GitHub (2FA included) before the short state dies. */
 export const STATE_TTL_SECONDS = 600;
@@ -24,6 +28,14 @@ export const CODE_TTL_SECONDS = 300;
 /** Lifetime of the id and access tokens: Cognito uses them once, during the sign-in. */
 export const TOKEN_TTL_SECONDS = 900;
 const SCOPES = 'openid email profile';
+/**
+ * A published public key stays in the JWKS this long after the token endpoint last published it,
+ * and the token endpoint republishes a key it signs with at least every KEY_REPUBLISH_SECONDS: a key
+ * in use is always published for longer than the tokens it signs live; a key dropped from the
+ * secret leaves the JWKS within the lifetime (or at once: delete its item, docs/deploy.md).
+ */
+export const PUBLISHED_KEY_LIFETIME_SECONDS = 3600;
+export const KEY_REPUBLISH_SECONDS = 900;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 /** 128 bits for the state GitHub sees (22 characters), 256 bits for the code Cognito redeems. */
@@ -82,8 +94,10 @@ export async function completeGitHubCallback(config: WrapperConfig, query: URLSe
   try {
     const code = param(query, 'code', 256);
     const clientSecret = await secretString(config.clientSecretId);
-    const githubToken = await exchangeCode(config.githubOAuthUrl, { clientId: config.clientId, clientSecret, code, callbackUrl: config.callbackUrl });
-    const profile = await fetchProfile(config.githubApiUrl, githubToken);
+    // One deadline for every GitHub call of this callback, well inside the Lambda's timeout.
+    const budget = githubBudget(config.githubLimits);
+    const githubToken = await exchangeCode(config.githubOAuthUrl, { clientId: config.clientId, clientSecret, code, callbackUrl: config.callbackUrl }, budget);
+    const profile = await fetchProfile(config.githubApiUrl, githubToken, budget);
     const ourCode = randomToken(32);
     const now = clock.nowSeconds();
     await putIssuedCode(sha256(ourCode), {
@@ -111,7 +125,7 @@ export async function completeGitHubCallback(config: WrapperConfig, query: URLSe
  */
 export async function exchangeAuthorizationCode(config: WrapperConfig, form: URLSearchParams, authorization: string | undefined): Promise<Result> {
   const client = clientCredentials(form, authorization);
-  if (client.id !== config.clientId || !equalSecrets(client.secret, await secretString(config.clientSecretId))) {
+  if (client.id !== config.clientId || !(await isClientSecret(config, client.secret))) {
     throw new OAuthError('invalid_client', 'Client authentication failed.');
   }
   if (form.get('grant_type') !== 'authorization_code') {
@@ -124,7 +138,7 @@ export async function exchangeAuthorizationCode(config: WrapperConfig, form: URL
   if (!issued || issued.clientId !== client.id || issued.redirectUri !== redirectUri) {
     throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired, already used, or was issued for another redirect_uri.');
   }
-  const keys = await keySet(config.signingKeySecretId);
+  const keys = await publishedKeySet(config, now);
   const profileClaims = {
     email: issued.email,
     email_verified: true,
@@ -157,10 +171,11 @@ export async function exchangeAuthorizationCode(config: WrapperConfig, form: URL
 export async function userInfo(config: WrapperConfig, authorization: string | undefined): Promise<Result> {
   const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization ?? '');
   if (!match?.[1]) throw new OAuthError('invalid_token', 'A bearer access token is required.');
-  const keys = await keySet(config.signingKeySecretId);
+  const now = clock.nowSeconds();
+  const publicKeys = await listPublishedKeys(now, PUBLISHED_KEY_LIFETIME_SECONDS);
   let claims;
   try {
-    claims = await verifyAccessToken(keys, match[1], { issuer: config.issuer, audience: config.issuer, nowSeconds: clock.nowSeconds() });
+    claims = await verifyAccessToken(publicKeys, match[1], { issuer: config.issuer, audience: config.issuer, nowSeconds: now });
   } catch {
     throw new OAuthError('invalid_token', 'The access token is invalid or expired.');
   }
@@ -173,12 +188,42 @@ export async function userInfo(config: WrapperConfig, authorization: string | un
   });
 }
 
-export async function publicKeys(config: WrapperConfig): Promise<Result> {
-  const keys = await keySet(config.signingKeySecretId);
-  return json(200, keys.jwks, { 'cache-control': 'public, max-age=300' });
+/** The JWKS: the public keys the token endpoint published (no private key is read here). */
+export async function publicKeys(): Promise<Result> {
+  const keys = await listPublishedKeys(clock.nowSeconds(), PUBLISHED_KEY_LIFETIME_SECONDS);
+  // Only public members leave, whatever an item holds; a short cache: after a rotation Cognito should see the new key soon.
+  return json(200, { keys: keys.map(publicJwk) }, { 'cache-control': 'public, max-age=60' });
 }
 
-/** The discovery document. Cognito gets the endpoints explicitly too (it cannot run discovery here). */
+/**
+ * The signing keys, with their public halves published before anything is signed with them, and
+ * republished while they are in use (a new key set, after a rotation, is published at once).
+ */
+const publishedAt = new WeakMap<KeySet, number>();
+async function publishedKeySet(config: WrapperConfig, now: number): Promise<KeySet> {
+  const keys = await keySet(config.signingKeySecretId);
+  if (now - (publishedAt.get(keys) ?? -Infinity) >= KEY_REPUBLISH_SECONDS) {
+    await publishPublicKeys(keys.publicJwks, now, PUBLISHED_KEY_LIFETIME_SECONDS);
+    publishedAt.set(keys, now);
+  }
+  return keys;
+}
+
+/**
+ * Cognito's client secret is the GitHub OAuth App's, kept in one secret. During a rotation
+ * (docs/deploy.md) Cognito presents the previous value until its provider is updated: both pass.
+ */
+async function isClientSecret(config: WrapperConfig, given: string): Promise<boolean> {
+  if (equalSecrets(given, await secretString(config.clientSecretId))) return true;
+  const previous = await previousSecretString(config.clientSecretId);
+  return previous !== undefined && equalSecrets(given, previous);
+}
+
+/**
+ * The discovery document. Cognito gets the endpoints explicitly too (it cannot run discovery here).
+ * It advertises only what the wrapper does: no PKCE (`code_challenge_methods_supported`), since the
+ * wrapper's one client, Cognito, authenticates with its secret.
+ */
 export function discovery(config: WrapperConfig): Result {
   return json(
     200,

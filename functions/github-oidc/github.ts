@@ -1,6 +1,9 @@
 // GitHub as an OAuth2 provider: the authorize URL, the code exchange, and the profile with the
 // primary verified e-mail. GitHub answers some failures with 200 and an `error` field; both shapes
 // are handled. The access token is used at once and never stored or logged.
+//
+// Every call of one sign-in shares one deadline (GitHubLimits), so a slow GitHub ends in a
+// `temporarily_unavailable` answer well before the Lambda's own timeout, never in a killed Lambda.
 
 import { OAuthError } from './oauth';
 
@@ -20,7 +23,23 @@ export interface GitHubProfile {
   email: string;
 }
 
-const TIMEOUT_MS = 8000;
+/** How long GitHub may take: each call, and all calls of one callback together (body included). */
+export interface GitHubLimits {
+  perCallMs: number;
+  totalMs: number;
+}
+/** The callback Lambda's timeout is derived from totalMs (lib/stateless-stack.ts). */
+export const GITHUB_LIMITS: GitHubLimits = { perCallMs: 4000, totalMs: 8000 };
+
+/** What one sign-in's GitHub calls share: the deadline's signal, and the per-call limit. */
+export interface GitHubBudget {
+  deadline: AbortSignal;
+  perCallMs: number;
+}
+
+export function githubBudget(limits: GitHubLimits): GitHubBudget {
+  return { deadline: AbortSignal.timeout(limits.totalMs), perCallMs: limits.perCallMs };
+}
 /** GitHub's own addresses for users who keep their e-mail private: never a sign-in identity. */
 const NOREPLY = /@users\.noreply\.github\.com$/i;
 
@@ -39,15 +58,20 @@ export function authorizeUrl(oauthUrl: string, input: { clientId: string; callba
 export async function exchangeCode(
   oauthUrl: string,
   input: { clientId: string; clientSecret: string; code: string; callbackUrl: string },
+  budget: GitHubBudget,
 ): Promise<string> {
-  const res = await call(`${oauthUrl}/login/oauth/access_token`, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: input.clientId, client_secret: input.clientSecret, code: input.code, redirect_uri: input.callbackUrl }).toString(),
-  });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: unknown; error?: unknown };
+  const res = await call(
+    `${oauthUrl}/login/oauth/access_token`,
+    {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: input.clientId, client_secret: input.clientSecret, code: input.code, redirect_uri: input.callbackUrl }).toString(),
+    },
+    budget,
+  );
+  const body = (res.body ?? {}) as { access_token?: unknown; error?: unknown };
   if (res.status >= 500) throw unavailable();
-  if (!res.ok || typeof body.access_token !== 'string' || !body.access_token) {
+  if (res.status >= 400 || typeof body.access_token !== 'string' || !body.access_token) {
     // bad_verification_code, redirect_uri_mismatch, incorrect_client_credentials, ...
     throw new OAuthError('access_denied', 'GitHub did not accept the sign-in (the code is invalid or expired). Sign in again.');
   }
@@ -55,21 +79,21 @@ export async function exchangeCode(
 }
 
 /** The user's profile with their primary verified e-mail; refuses accounts without one. */
-export async function fetchProfile(apiUrl: string, accessToken: string): Promise<GitHubProfile> {
+export async function fetchProfile(apiUrl: string, accessToken: string, budget: GitHubBudget): Promise<GitHubProfile> {
   const headers = {
     accept: 'application/vnd.github+json',
     authorization: `Bearer ${accessToken}`,
     'x-github-api-version': '2022-11-28',
     'user-agent': 'org-access-oidc-wrapper',
   };
-  const [userRes, emailsRes] = await Promise.all([call(`${apiUrl}/user`, { headers }), call(`${apiUrl}/user/emails`, { headers })]);
+  const [userRes, emailsRes] = await Promise.all([call(`${apiUrl}/user`, { headers }, budget), call(`${apiUrl}/user/emails`, { headers }, budget)]);
   if (userRes.status >= 500 || emailsRes.status >= 500) throw unavailable();
-  if (!userRes.ok) throw new OAuthError('access_denied', 'GitHub did not return your profile. Sign in again.');
-  if (!emailsRes.ok) {
+  if (userRes.status >= 400) throw new OAuthError('access_denied', 'GitHub did not return your profile. Sign in again.');
+  if (emailsRes.status >= 400) {
     throw new OAuthError('access_denied', 'GitHub did not share your e-mail addresses. Allow the wrapper to read them (scope user:email) and sign in again.');
   }
-  const user = (await userRes.json()) as { id?: unknown; login?: unknown; name?: unknown };
-  const emails = (await emailsRes.json()) as unknown;
+  const user = (userRes.body ?? {}) as { id?: unknown; login?: unknown; name?: unknown };
+  const emails = emailsRes.body;
   if (typeof user.id !== 'number' || typeof user.login !== 'string' || !Array.isArray(emails)) {
     throw new OAuthError('access_denied', 'GitHub returned a profile the wrapper does not understand.');
   }
@@ -94,9 +118,24 @@ export function primaryVerifiedEmail(emails: GitHubEmail[]): string | undefined 
   return primary.email.trim().toLowerCase();
 }
 
-async function call(url: string, init: RequestInit): Promise<Response> {
+/**
+ * One request, its JSON body read under the same limits: the call's own and the sign-in's shared
+ * deadline, whichever comes first. Unreachable, timed out or cut off: temporarily_unavailable.
+ * A body that is not JSON is `undefined` (the caller refuses it by status or shape).
+ */
+async function call(url: string, init: RequestInit, budget: GitHubBudget): Promise<{ status: number; body: unknown }> {
+  if (budget.deadline.aborted) throw unavailable();
+  const signal = AbortSignal.any([budget.deadline, AbortSignal.timeout(budget.perCallMs)]);
   try {
-    return await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(url, { ...init, redirect: 'error', signal });
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, body };
   } catch {
     throw unavailable();
   }

@@ -20,7 +20,7 @@ export const token = endpoint('token', async (event) => exchangeAuthorizationCod
 export const userinfo = endpoint('userinfo', async (event) => userInfo(config, header(event, 'authorization')));
 
 /** GET /oidc/github/.well-known/jwks.json */
-export const jwks = endpoint('jwks', async () => publicKeys(config));
+export const jwks = endpoint('jwks', async () => publicKeys());
 
 /** GET /oidc/github/.well-known/openid-configuration */
 export const openidConfiguration = endpoint('openid-configuration', async () => discovery(config));

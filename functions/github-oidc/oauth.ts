@@ -2,6 +2,8 @@
 // request parsing for API Gateway HTTP API (v2) events, and the one try/catch that turns errors into
 // responses. Codes, tokens and state are never logged.
 
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../http/logger';
 
@@ -62,20 +64,26 @@ function errorResult(err: OAuthError): Result {
   return json(STATUS[err.code], { error: err.code, error_description: err.description }, headers);
 }
 
-/** Wrap an endpoint: OAuth errors become their responses, anything else a logged, generic 500. */
+/**
+ * Wrap an endpoint: OAuth errors become their responses, anything else a logged, generic 500. Each
+ * invocation's logs carry its own request id (and no key left over from the previous one).
+ */
 export function endpoint(name: string, fn: (event: APIGatewayProxyEventV2) => Promise<Result>) {
-  return async (event: APIGatewayProxyEventV2): Promise<Result> => {
-    try {
-      return await fn(event);
-    } catch (err) {
-      if (err instanceof OAuthError) {
-        logger.info('oauth request refused', { endpoint: name, error: err.code });
-        return errorResult(err);
+  return middy<APIGatewayProxyEventV2, Result>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      logger.appendKeys({ endpoint: name });
+      try {
+        return await fn(event);
+      } catch (err) {
+        if (err instanceof OAuthError) {
+          logger.info('oauth request refused', { error: err.code });
+          return errorResult(err);
+        }
+        logger.error('oauth endpoint failed', { requestId: event.requestContext?.requestId, error: describe(err) });
+        return json(500, { error: 'server_error', error_description: 'The sign-in service failed. Try again.' });
       }
-      logger.error('oauth endpoint failed', { endpoint: name, requestId: event.requestContext?.requestId, error: describe(err) });
-      return json(500, { error: 'server_error', error_description: 'The sign-in service failed. Try again.' });
-    }
-  };
+    });
 }
 
 /** Name and message only: SDK errors can carry request details we do not want in logs. */

@@ -1,9 +1,12 @@
-// The wrapper's two short-lived items. Keys come from functions/store/keys.ts; both items are found
-// by the SHA-256 of a random secret (the short state, the authorization code), so table readers learn
+// The wrapper's items. Keys come from functions/store/keys.ts. The two short-lived ones are found by
+// the SHA-256 of a random secret (the short state, the authorization code), so table readers learn
 // nothing they could replay. Each is consumed by one conditional Delete: one use, refused once expired
-// (expiry is decided on read from `expiresAt`; the TTL attribute only cleans up).
+// (expiry is decided on read from `expiresAt`; the TTL attribute only cleans up). The third kind are
+// the public halves of the signing keys, published by the token endpoint for the JWKS.
 
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { JWK } from 'jose';
+import { queryAll } from '../store/paging';
 import { dynamo, table } from '../store/client';
 import { keys } from '../store/keys';
 import { TABLE } from '../store/table';
@@ -84,6 +87,43 @@ export async function takeIssuedCode(codeHash: string, nowSeconds: number): Prom
     authTime: item.authTime as number,
     expiresAt: item.expiresAt as number,
   };
+}
+
+/**
+ * Publish (or refresh) the public half of each signing key: one item per key id, stamped with the
+ * time, so a key nobody signs with any more drops out of the JWKS by itself (listPublishedKeys).
+ */
+export async function publishPublicKeys(publicJwks: JWK[], nowSeconds: number, lifetimeSeconds: number): Promise<void> {
+  await Promise.all(
+    publicJwks.map((jwk) =>
+      dynamo.send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            ...keys.oidcPublicKey(jwk.kid!),
+            type: 'OidcPublicKey',
+            jwk,
+            publishedAt: nowSeconds,
+            [TABLE.ttlAttribute]: nowSeconds + lifetimeSeconds + TTL_GRACE_SECONDS,
+          },
+        }),
+      ),
+    ),
+  );
+}
+
+/**
+ * The public keys published within `lifetimeSeconds` (one strongly consistent Query: a key the token
+ * endpoint published a moment ago is already there when Cognito fetches the JWKS).
+ */
+export async function listPublishedKeys(nowSeconds: number, lifetimeSeconds: number): Promise<JWK[]> {
+  const items = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': keys.oidcPublicKey('').PK },
+    ConsistentRead: true,
+  });
+  return items.filter((item) => (item.publishedAt as number) + lifetimeSeconds > nowSeconds).map((item) => item.jwk as JWK);
 }
 
 /** Delete-and-return in one request, only while unexpired: two concurrent takes, one wins. */

@@ -4,9 +4,10 @@
 
 import { JwtVerifier } from 'aws-jwt-verify';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { oneLineName } from '../cognito/identities';
 import { unauthenticated } from '../domain/errors';
 import type { Identity } from '../domain/model';
-import { ID_PATTERN } from '../domain/ids';
+import { email as emailSchema, ID_PATTERN } from '../domain/ids';
 
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
@@ -30,15 +31,19 @@ export function tokenVerifier() {
   return verifier;
 }
 
-/** The identity in verified claims. Throws unauthenticated for anything missing or unverified. */
+/**
+ * The identity in verified claims. Throws unauthenticated for anything missing, unverified or not
+ * storable: the e-mail must be one the service can key on (functions/domain/ids.ts, at most 254
+ * characters); the name is kept as one line of at most 100 characters.
+ */
 export function identityFromClaims(claims: JwtPayload): Identity {
   const sub = claims.sub;
-  const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : undefined;
+  const parsed = emailSchema.safeParse(claims.email);
   const verified = claims.email_verified === true || claims.email_verified === 'true';
   if (!sub || !ID_PATTERN.test(sub)) throw unauthenticated('The token has no usable subject.');
-  if (!email || !verified) throw unauthenticated('The token carries no verified e-mail address.');
-  const name = typeof claims.name === 'string' ? claims.name : undefined;
-  return { userId: sub, email, ...(name ? { name } : {}), ...providerOf(claims) };
+  if (!parsed.success || !verified) throw unauthenticated('The token carries no verified, valid e-mail address.');
+  const name = oneLineName(claims.name);
+  return { userId: sub, email: parsed.data, ...(name ? { name } : {}), ...providerOf(claims) };
 }
 
 function providerOf(claims: JwtPayload): { provider?: string } {

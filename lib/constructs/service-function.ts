@@ -16,7 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resolve } from 'node:path';
-import { TABLE, type IndexName } from '../../functions/store/table';
+import type { IndexName } from '../../functions/store/table';
 import { ENV } from '../environment';
 
 /** The project root: entry paths in the route table are relative to it. */
@@ -39,25 +39,40 @@ export interface ServiceFunctionProps {
   retryAttempts?: number;
 }
 
-/** Table access levels. Transactions authorize per item action, so they need no action of their own. */
-const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-  readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
-} as const;
-/** A level, or the exact item actions a function uses (the GitHub wrapper only puts and takes items). */
-export type TableAccess = keyof typeof TABLE_ACTIONS | readonly `dynamodb:${string}`[];
+/**
+ * The item-level DynamoDB actions a function may hold. A transaction is authorized per item, so
+ * TransactWriteItems needs the actions of its items (Put → PutItem, Update → UpdateItem, Delete →
+ * DeleteItem, ConditionCheck → ConditionCheckItem) and none of its own.
+ */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+export type TableAction = (typeof TABLE_ACTIONS)[number];
+
+/** One grant on the table: exactly these actions, optionally only on items of some partitions. */
+export interface TableAccess {
+  actions: readonly TableAction[];
+  /** Indexes the function queries: dynamodb:Query on exactly these (never `index/*`). */
+  indexes?: readonly IndexName[];
+  /**
+   * Only items whose partition key matches one of these patterns (`dynamodb:LeadingKeys`,
+   * StringLike): take them from functions/store/keys.ts, so the key shape stays in one place.
+   */
+  partitionKeys?: readonly string[];
+}
 
 export class ServiceFunction extends NodejsFunction {
   readonly serviceRole: iam.Role;
+  /** Entry file relative to the project root and the export that handles events (tests read them). */
+  readonly entryFile: string;
+  readonly handlerExport: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -105,29 +120,30 @@ export class ServiceFunction extends NodejsFunction {
       },
     });
     this.serviceRole = role;
+    this.entryFile = props.entry;
+    this.handlerExport = props.handler ?? 'handler';
   }
 
   /**
-   * TABLE_NAME plus exactly the actions of `access` on the table and on the named indexes (never
-   * `index/*`).
+   * TABLE_NAME plus, per grant, exactly its actions on the table (limited to its partitions when it
+   * names them) and Query on the indexes it names (never `index/*`).
    */
-  useTable(table: dynamodb.ITable, access: TableAccess, indexes: readonly IndexName[]): this {
+  useTable(table: dynamodb.ITable, ...grants: TableAccess[]): this {
     this.addEnvironment(ENV.tableName, table.tableName);
-    this.serviceRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'TableItems',
-        actions: typeof access === 'string' ? [...TABLE_ACTIONS[access]] : [...access],
-        resources: [table.tableArn],
-      }),
-    );
-    if (indexes.length > 0) {
+    for (const grant of grants) {
+      const conditions = grant.partitionKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitionKeys] } } : undefined;
       this.serviceRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'IndexQuery',
-          actions: ['dynamodb:Query'],
-          resources: indexes.map((name) => `${table.tableArn}/index/${name}`),
-        }),
+        new iam.PolicyStatement({ actions: [...grant.actions], resources: [table.tableArn], ...(conditions ? { conditions } : {}) }),
       );
+      if (grant.indexes?.length) {
+        this.serviceRole.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: grant.indexes.map((name) => `${table.tableArn}/index/${name}`),
+            ...(conditions ? { conditions } : {}),
+          }),
+        );
+      }
     }
     return this;
   }
@@ -150,15 +166,14 @@ export class ServiceFunction extends NodejsFunction {
     return this;
   }
 
-  /** `envName` = the secret's name, and GetSecretValue on that secret only. */
+  /**
+   * `envName` = the secret's name, and read access to that secret only. grantRead, not the secret's
+   * ARN by hand: a secret referenced by name has a partial ARN (no random suffix), and only CDK's
+   * `<name>-??????` pattern matches the real one.
+   */
   readSecret(envName: string, secret: secretsmanager.ISecret, secretName: string): this {
     this.addEnvironment(envName, secretName);
-    this.serviceRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [secret.secretArn],
-      }),
-    );
+    secret.grantRead(this.serviceRole);
     return this;
   }
 
@@ -188,5 +203,3 @@ export class ServiceFunction extends NodejsFunction {
   }
 }
 
-/** The index names of the table (for typed `useTable` calls). */
-export const ALL_INDEXES = Object.keys(TABLE.indexes) as IndexName[];

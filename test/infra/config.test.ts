@@ -2,7 +2,7 @@
 // offline synth (bin/org-access.ts as `cdk synth` runs it, esbuild bundling included) whose bundles
 // load as ES modules.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,8 +68,8 @@ describe('the CDK app (bin/org-access.ts)', () => {
   let offline: Awaited<ReturnType<typeof synthApp>>;
   beforeAll(async () => {
     writeFileSync(join(assets, 'index.html'), '<!doctype html><title>console</title>');
-    // Offline (no account): missing values come from cdk.context.example.json; a real bundling synth.
-    offline = await synthApp({ consoleAssets: assets });
+    // Offline with useExampleContext (as `npm run synth`): values from cdk.context.example.json; a real bundling synth.
+    offline = await synthApp({ useExampleContext: true, consoleAssets: assets });
   }, 120_000);
   afterAll(() => {
     rmSync(assets, { recursive: true, force: true });
@@ -84,31 +84,61 @@ describe('the CDK app (bin/org-access.ts)', () => {
     rmSync(result.outdir, { recursive: true, force: true });
   }, 60_000);
 
-  it('synthesizes offline with the example context: both stacks, cdk-nag clean, bundles that load as ES modules', async () => {
+  it('without useExampleContext and without an account, fills in nothing: it stops and says what to set', async () => {
+    const result = await synthApp({ consoleAssets: assets });
+    expect(result.code).toBe(1);
+    for (const rule of RULES.filter((r) => !r.optional)) expect(result.stderr).toContain(`${rule.key} is missing`);
+    expect(result.stderr).toContain('-c useExampleContext=true');
+    expect(readdirSync(result.outdir)).not.toContain('OrgAccessStateful.template.json');
+    rmSync(result.outdir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('refuses useExampleContext when an AWS account is resolved (example values must never deploy)', async () => {
+    const result = await synthApp({ useExampleContext: true, consoleAssets: assets }, { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'eu-west-1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('useExampleContext=true is for an offline synth only');
+    expect(readdirSync(result.outdir)).not.toContain('OrgAccessStateful.template.json');
+    rmSync(result.outdir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('synthesizes offline with the example context: both stacks, cdk-nag clean', () => {
     expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stderr).toContain('cdk.context.example.json');
-    const files = readdirSync(offline.outdir);
-    expect(files).toEqual(expect.arrayContaining(['OrgAccessStateful.template.json', 'OrgAccessStateless.template.json']));
-    const bundles = files.map((f) => join(offline.outdir, f, 'index.mjs')).filter((f) => existsSync(f));
-    expect(bundles.length).toBeGreaterThanOrEqual(10);
-    // The SDK is external (the runtime provides it): resolve it from the project's node_modules.
-    mkdirSync(join(offline.outdir, 'x'), { recursive: true });
-    symlinkSync(resolve(PROJECT_ROOT, 'node_modules'), join(offline.outdir, 'node_modules'));
-    const script = `for (const f of ${JSON.stringify(bundles)}) { const m = await import(f); if (Object.keys(m).length === 0) throw new Error('no exports in ' + f); }`;
-    const env = {
-      ...process.env,
-      AWS_REGION: 'eu-west-1',
-      TABLE_NAME: 'table',
-      PUBLIC_URL: 'https://access.example.com',
-      MAIL_FROM: 'no-reply@example.com',
-      JWT_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example',
-      JWT_AUDIENCE: 'client',
-      OIDC_ISSUER: 'https://access.example.com/oidc/github',
-      GITHUB_CLIENT_ID: 'client',
-      GITHUB_CLIENT_SECRET_ID: 'secret',
-      OIDC_SIGNING_KEY_SECRET_ID: 'key',
-      ALLOWED_REDIRECT_URIS: 'https://example.auth.eu-west-1.amazoncognito.com/oauth2/idpresponse',
-    };
-    await expect(run(process.execPath, ['--input-type=module', '-e', script], { cwd: offline.outdir, env })).resolves.toBeDefined();
+    expect(readdirSync(offline.outdir)).toEqual(expect.arrayContaining(['OrgAccessStateful.template.json', 'OrgAccessStateless.template.json']));
   });
+
+  it("loads every function's bundle as an ES module with only that function's own environment", async () => {
+    // The SDK is external (the runtime provides it): resolve it from the project's node_modules.
+    symlinkSync(resolve(PROJECT_ROOT, 'node_modules'), join(offline.outdir, 'node_modules'));
+    const functions: { id: string; file: string; handler: string; env: Record<string, string> }[] = [];
+    for (const stack of ['OrgAccessStateful', 'OrgAccessStateless']) {
+      const template = JSON.parse(readFileSync(join(offline.outdir, `${stack}.template.json`), 'utf8')) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+      };
+      for (const [id, r] of Object.entries(template.Resources)) {
+        if (r.Type !== 'AWS::Lambda::Function' || !String(r.Properties.Description ?? '').includes('org-access')) continue;
+        // The code asset's key is `<hash>.zip`; the synth staged it as `asset.<hash>/`.
+        const file = join(offline.outdir, `asset.${String(r.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+        // Values resolved at deploy (Ref, ImportValue, …) become a URL-shaped placeholder.
+        const env = Object.fromEntries(
+          Object.entries((r.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : 'https://deploy-time.example/value']),
+        );
+        functions.push({ id, file, handler: String(r.Properties.Handler).split('.')[1]!, env });
+      }
+    }
+    expect(functions.length).toBeGreaterThanOrEqual(19);
+    for (const f of functions) expect(existsSync(f.file), f.id).toBe(true);
+    // One process, one bundle after the other, each imported with exactly its own variables (the
+    // handlers read their configuration at load).
+    const script = `
+      const base = { ...process.env };
+      for (const f of ${JSON.stringify(functions)}) {
+        for (const k of Object.keys(process.env)) delete process.env[k];
+        Object.assign(process.env, base, f.env);
+        const m = await import(f.file);
+        if (typeof m[f.handler] !== 'function') throw new Error(f.id + ': no handler ' + f.handler);
+      }`;
+    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    await expect(run(process.execPath, ['--input-type=module', '-e', script], { cwd: offline.outdir, env })).resolves.toBeDefined();
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '../../functions/store/table';
-import { derived, exampleConfig, findCycle, resourcesOf, synthesize, type Synthesized } from './support';
+import { alarmDeliveryProblems, derived, exampleConfig, findCycle, resourcesOf, synthesize, type Synthesized } from './support';
 
 let s: Synthesized;
 let t: Template;
@@ -141,7 +141,7 @@ describe('stateful stack', () => {
     expect(roles).toEqual([{ Ref: ref('PreSignUpRole') }]);
   });
 
-  it('gives post-confirmation the table with the byPrincipal index and TABLE_NAME', () => {
+  it('gives post-confirmation TABLE_NAME (its table actions are pinned with every function in stateless.test.ts)', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('post-confirmation'),
       Environment: { Variables: Match.objectLike({ TABLE_NAME: { Ref: ref('Table') } }) },
@@ -172,5 +172,58 @@ describe('stateful stack', () => {
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: ref('AlarmTopic') }]);
     for (const [, topic] of resourcesOf(s.json.OrgAccessStateful!, 'AWS::SNS::Topic')) expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: exampleConfig.alarmEmail });
+  });
+
+  it('lets every alarm notify: alarm → topic → topic policy (CloudWatch, this account\'s alarms) → key policy', () => {
+    const alarms = resourcesOf(s.json.OrgAccessStateful!, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      const actions = alarm.Properties!.AlarmActions as unknown[];
+      expect(actions.length, id).toBeGreaterThan(0);
+      for (const action of actions) expect(alarmDeliveryProblems(s.json.OrgAccessStateful!, action), id).toEqual([]);
+    }
+    // The topic policy still refuses publishing without TLS.
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: ref('AlarmTopic') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('lets SES publish bounces and complaints to the feedback topic, through its key', () => {
+    const cfn = s.json.OrgAccessStateful!;
+    const feedback = ref('MailFeedbackTopic');
+    const statements = resourcesOf(cfn, 'AWS::SNS::TopicPolicy')
+      .filter(([, p]) => JSON.stringify(p.Properties!.Topics) === JSON.stringify([{ Ref: feedback }]))
+      .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: { Effect: string; Principal: unknown; Action: string }[] }).Statement);
+    expect(statements.some((st) => st.Effect === 'Allow' && st.Action === 'sns:Publish' && JSON.stringify(st.Principal) === '{"Service":"ses.amazonaws.com"}')).toBe(true);
+    const keyId = (cfn.Resources[feedback]!.Properties!.KmsMasterKeyId as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const keyStatements = (cfn.Resources[keyId]!.Properties!.KeyPolicy as { Statement: { Principal: unknown; Action: string[] }[] }).Statement;
+    const ses = keyStatements.find((st) => JSON.stringify(st.Principal) === '{"Service":"ses.amazonaws.com"}');
+    expect(ses?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  });
+
+  it('gives the GitHub provider one issuer, with https, for the discovery URL and every endpoint', () => {
+    const [, github] = resourcesOf(s.json.OrgAccessStateful!, 'AWS::Cognito::UserPoolIdentityProvider').find(([, p]) => p.Properties!.ProviderName === 'GitHub')!;
+    const details = github.Properties!.ProviderDetails as Record<string, string>;
+    expect(details.oidc_issuer).toBe(derived.githubIssuer);
+    expect(details.oidc_issuer).toMatch(/^https:\/\/[^/]+\/oidc\/github$/);
+    for (const key of ['authorize_url', 'token_url', 'attributes_url', 'jwks_uri']) expect(details[key]!.startsWith(`${details.oidc_issuer}/`), key).toBe(true);
+  });
+});
+
+describe('client secrets pinned to a version (after a rotation)', () => {
+  it('gives Cognito exactly that version, so the deploy changes the providers', () => {
+    const google = '11111111-2222-3333-4444-555555555555';
+    const github = '66666666-7777-8888-9999-000000000000';
+    const pinned = synthesize('stateful', { ...exampleConfig, googleClientSecretVersion: google, githubClientSecretVersion: github });
+    try {
+      const providers = resourcesOf(pinned.json.OrgAccessStateful!, 'AWS::Cognito::UserPoolIdentityProvider').map(([, p]) => p.Properties!);
+      const secretOf = (name: string) => (providers.find((p) => p.ProviderName === name)!.ProviderDetails as Record<string, string>).client_secret;
+      expect(secretOf('Google')).toBe(`{{resolve:secretsmanager:${exampleConfig.googleClientSecretName}:SecretString:::${google}}}`);
+      expect(secretOf('GitHub')).toBe(`{{resolve:secretsmanager:${exampleConfig.githubClientSecretName}:SecretString:::${github}}}`);
+      expect(pinned.nagFailure).toBeUndefined();
+    } finally {
+      pinned.cleanup();
+    }
   });
 });

@@ -1,14 +1,22 @@
 // The stateless stack (built with the stateful one it depends on): functions from the route table,
 // the API and its authorizer, throttling, access log, CORS, cleanup schedule, alarms, the console,
 // and least privilege across both stacks.
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubOidcRoutes } from '../../functions/github-oidc/routes';
+import { readConfig } from '../../functions/github-oidc/config';
+import { GITHUB_LIMITS } from '../../functions/github-oidc/github';
+import { GITHUB_OIDC_ENTRY, githubOidcRoutes } from '../../functions/github-oidc/routes';
 import { GROUP_ENTRY } from '../../functions/http/route';
 import { routes } from '../../functions/routes';
+import { TABLE } from '../../functions/store/table';
 import { API_PATHS } from '../../lib/constructs/console-hosting';
+import { ServiceFunction } from '../../lib/constructs/service-function';
 import { THROTTLE } from '../../lib/stateless-stack';
-import { derived, exampleConfig, findCycle, resourcesOf, synthesize, type CfnTemplate, type Synthesized } from './support';
+import { reachable } from './reachable';
+import { alarmDeliveryProblems, derived, exampleConfig, findCycle, resourcesOf, synthesize, throughImports, type CfnTemplate, type Synthesized } from './support';
 
 let s: Synthesized;
 let t: Template;
@@ -203,11 +211,65 @@ describe('stateless stack', () => {
     expect(csp).not.toMatch(/unsafe-inline/);
   });
 
-  it("deploys the console's config.json for Cognito mode", () => {
-    const deployment = resourcesOf(cfn, 'Custom::CDKBucketDeployment')[0]![1].Properties! as Record<string, any>;
-    const markers = JSON.stringify(deployment);
-    expect(deployment.Prune).toBe(false);
-    expect(markers).toMatch(/config\.json|SourceMarkers/);
+  it("deploys the console's config.json for Cognito mode, with the console client's id", () => {
+    const deployments = resourcesOf(cfn, 'Custom::CDKBucketDeployment').map(([, d]) => d.Properties! as Record<string, any>);
+    const configs = deployments.flatMap((d) =>
+      (d.SourceObjectKeys as string[]).flatMap((key, i) => {
+        const file = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'config.json');
+        try {
+          return [{ text: readFileSync(file, 'utf8'), markers: (d.SourceMarkers?.[i] ?? {}) as Record<string, unknown>, prune: d.Prune }];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    expect(configs).toHaveLength(1);
+    const [{ text, markers, prune }] = configs as [(typeof configs)[number]];
+    expect(prune).toBe(false);
+    const config = JSON.parse(text) as Record<string, string>;
+    expect(config).toMatchObject({ mode: 'cognito', apiUrl: derived.publicUrl, signInUrl: derived.signInUrl });
+    // The client id is a deploy-time value: a marker the deployment replaces with the pool client's id.
+    const clientRef = throughImports(markers[config.clientId!], Object.values(s.json));
+    const clientId = (clientRef as { Ref: string }).Ref;
+    expect(s.json.OrgAccessStateful!.Resources[clientId]?.Type).toBe('AWS::Cognito::UserPoolClient');
+    // The same client the authorizer and the handlers verify tokens for.
+    const [, me] = functionFor(/API: me routes$/);
+    expect(throughImports(me.Properties.Environment!.Variables.JWT_AUDIENCE, Object.values(s.json))).toEqual({ Ref: clientId });
+  });
+
+  it('sends every alarm to the stateful alarm topic, which lets CloudWatch publish', () => {
+    const alarms = resourcesOf(cfn, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      for (const action of alarm.Properties!.AlarmActions as unknown[]) {
+        expect(alarmDeliveryProblems(s.json.OrgAccessStateful!, throughImports(action, Object.values(s.json))), id).toEqual([]);
+      }
+    }
+  });
+
+  it("gives the wrapper the issuer Cognito's GitHub provider expects in its tokens (https, one value)", () => {
+    const [, token] = functionFor(/GitHub OIDC wrapper: POST \/oidc\/github\/token$/);
+    const variables = token.Properties.Environment!.Variables as Record<string, string>;
+    const [, provider] = resourcesOf(s.json.OrgAccessStateful!, 'AWS::Cognito::UserPoolIdentityProvider').find(([, p]) => p.Properties!.ProviderName === 'GitHub')!;
+    const issuer = (provider.Properties!.ProviderDetails as Record<string, string>).oidc_issuer!;
+    expect(issuer).toMatch(/^https:\/\//);
+    expect(variables.OIDC_ISSUER).toBe(issuer);
+    // What the wrapper puts into `iss`: its configuration read from exactly these variables.
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { ...variables, ALLOWED_REDIRECT_URIS: 'https://example.auth.us-east-1.amazoncognito.com/oauth2/idpresponse' });
+      expect(readConfig().issuer).toBe(issuer);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('gives the GitHub callback a timeout past the GitHub calls\' shared deadline, within API Gateway\'s 30 s', () => {
+    const [, callback] = functionFor(/GitHub OIDC wrapper: GET \/oidc\/github\/callback$/);
+    const timeout = (callback.Properties as Record<string, unknown>).Timeout as number;
+    expect(GITHUB_LIMITS.perCallMs).toBeLessThanOrEqual(GITHUB_LIMITS.totalMs);
+    expect(timeout * 1000).toBeGreaterThanOrEqual(GITHUB_LIMITS.totalMs + 5000);
+    expect(timeout).toBeLessThan(30);
   });
 });
 
@@ -279,11 +341,160 @@ describe('least privilege across both stacks', () => {
     }
   });
 
-  it('lets only the wrapper endpoints that need them read the GitHub secret and the signing key', () => {
-    const readers = ourFunctions(cfn)
-      .filter(([id]) => policyOf(id).some((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue')))
-      .map(([, fn]) => fn.Properties.Description!.replace(/^.*: /, ''))
-      .sort();
-    expect(readers).toEqual(['GET /oidc/github/.well-known/jwks.json', 'GET /oidc/github/callback', 'GET /oidc/github/userinfo', 'POST /oidc/github/token'].sort());
+  /** `arn:…:secret:<name>-??????`: the pattern that matches a secret referenced by name (its ARN has a random suffix). */
+  const secretPattern = (name: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${name}-??????`]],
   });
+
+  it('lets only the wrapper endpoints that need them read the GitHub secret, and only the token endpoint the signing key', () => {
+    const readersOf = (name: string) =>
+      ourFunctions(cfn)
+        .filter(([id]) =>
+          policyOf(id).some((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource) === JSON.stringify(secretPattern(name))),
+        )
+        .map(([, fn]) => fn.Properties.Description!.replace(/^.*: /, ''))
+        .sort();
+    expect(readersOf(exampleConfig.githubClientSecretName)).toEqual(['GET /oidc/github/callback', 'POST /oidc/github/token']);
+    expect(readersOf(exampleConfig.oidcSigningKeySecretName)).toEqual(['POST /oidc/github/token']);
+    // No other secret access anywhere: every GetSecretValue names one of those two patterns.
+    for (const [id] of ourFunctions(cfn)) {
+      for (const st of policyOf(id).filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')))) {
+        expect([secretPattern(exampleConfig.githubClientSecretName), secretPattern(exampleConfig.oidcSigningKeySecretName)], id).toContainEqual(st.Resource);
+        expect([st.Action].flat().sort(), id).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      }
+    }
+  });
+});
+
+describe('table access of every function', () => {
+  type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, string[]>> };
+  const templates = () => Object.values(s.json);
+  /** Every ServiceFunction of both stacks, with its construct id and its template. */
+  const serviceFunctions = () =>
+    s.built.stateful.node.root.node
+      .findAll()
+      .filter((c): c is ServiceFunction => c instanceof ServiceFunction)
+      .map((fn) => {
+        const stack = Stack.of(fn);
+        return { fn, id: fn.node.id, template: s.json[stack.stackName]!, roleId: stack.getLogicalId(fn.serviceRole.node.defaultChild as CfnElement) };
+      });
+  const statementsOf = (template: CfnTemplate, roleId: string) =>
+    resourcesOf(template, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+  /** Table actions and queried indexes of one function, as its policies grant them. */
+  function tableGrants(template: CfnTemplate, roleId: string) {
+    const actions = new Set<string>();
+    const indexes = new Set<string>();
+    const partitions: { actions: string[]; leadingKeys?: string[] }[] = [];
+    for (const st of statementsOf(template, roleId)) {
+      const stActions = [st.Action].flat();
+      if (!stActions.some((a) => a.startsWith('dynamodb:'))) continue;
+      const resources = [st.Resource].flat().map((r) => JSON.stringify(throughImports(r, templates())));
+      for (const r of resources) {
+        const index = /\/index\/([A-Za-z]+)/.exec(r)?.[1];
+        if (index) indexes.add(index);
+        else stActions.forEach((a) => actions.add(a));
+      }
+      if (!resources.some((r) => r.includes('/index/'))) {
+        const leadingKeys = st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+        partitions.push({ actions: [...stActions].sort(), ...(leadingKeys ? { leadingKeys } : {}) });
+      }
+    }
+    return { actions: [...actions].sort(), indexes: [...indexes].sort(), partitions };
+  }
+  const short = (actions: string[]) => actions.map((a) => a.replace('dynamodb:', '')).sort();
+
+  /** Reviewed by hand: what each function may do to the table (the scan below checks it against the code). */
+  const PINNED: Record<string, { actions: string[]; indexes?: string[] }> = {
+    MeFunction: { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byPrincipal'] },
+    OrgsFunction: { actions: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
+    MembersFunction: { actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
+    InvitationsFunction: { actions: ['BatchGetItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] },
+    AppsFunction: { actions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
+    TeamsFunction: { actions: ['BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] },
+    RolesFunction: { actions: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] },
+    AuthorizeFunction: { actions: ['GetItem', 'Query'] },
+    MetaFunction: { actions: [] },
+    InviteLinkFunction: { actions: ['GetItem', 'Query'] },
+    Cleanup: { actions: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byExpiry', 'byScope'] },
+    PreSignUp: { actions: [] },
+    PostConfirmation: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+    GitHubOidcAuthorize: { actions: ['PutItem'] },
+    GitHubOidcCallback: { actions: ['DeleteItem', 'PutItem'] },
+    GitHubOidcToken: { actions: ['DeleteItem', 'PutItem'] },
+    GitHubOidcUserinfo: { actions: ['Query'] },
+    GitHubOidcJwks: { actions: ['Query'] },
+    GitHubOidcOpenidConfiguration: { actions: [] },
+  };
+
+  it('grants each function exactly its pinned table actions and indexes, and TABLE_NAME only with them', () => {
+    const all = serviceFunctions();
+    expect(all.map((f) => f.id).sort()).toEqual(Object.keys(PINNED).sort());
+    for (const { fn, id, template, roleId } of all) {
+      const granted = tableGrants(template, roleId);
+      expect(short(granted.actions), id).toEqual(PINNED[id]!.actions);
+      expect(granted.indexes, id).toEqual(PINNED[id]!.indexes ?? []);
+      const fnId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      const variables = (template.Resources[fnId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect('TABLE_NAME' in variables, id).toBe(granted.actions.length > 0);
+    }
+  });
+
+  it("limits the GitHub wrapper to its own items, by partition key (dynamodb:LeadingKeys)", () => {
+    const byId = new Map(serviceFunctions().map((f) => [f.id, f]));
+    const partitionsOf = (id: string) => {
+      const f = byId.get(id)!;
+      return tableGrants(f.template, f.roleId).partitions.map((p) => ({ ...p, actions: short(p.actions) }));
+    };
+    expect(partitionsOf('GitHubOidcAuthorize')).toEqual([{ actions: ['PutItem'], leadingKeys: ['OIDCSTATE#*'] }]);
+    expect(partitionsOf('GitHubOidcCallback')).toEqual([
+      { actions: ['DeleteItem'], leadingKeys: ['OIDCSTATE#*'] },
+      { actions: ['PutItem'], leadingKeys: ['OIDCCODE#*'] },
+    ]);
+    expect(partitionsOf('GitHubOidcToken')).toEqual([
+      { actions: ['DeleteItem'], leadingKeys: ['OIDCCODE#*'] },
+      { actions: ['PutItem'], leadingKeys: ['OIDCJWKS'] },
+    ]);
+    expect(partitionsOf('GitHubOidcUserinfo')).toEqual([{ actions: ['Query'], leadingKeys: ['OIDCJWKS'] }]);
+    expect(partitionsOf('GitHubOidcJwks')).toEqual([{ actions: ['Query'], leadingKeys: ['OIDCJWKS'] }]);
+    expect(partitionsOf('GitHubOidcOpenidConfiguration')).toEqual([]);
+  });
+
+  /**
+   * Where the grant knowingly differs from what the bundle can reach. meta: its one route is public
+   * and declares no permission, so the shared stack's access check (bundled with every API group)
+   * never runs. Cleanup: what the sweep of deleted organizations and teams needs, granted whether or
+   * not that work has landed in the job's code yet.
+   */
+  const NOT_REACHED_BUT_GRANTED: Record<string, { actions: string[]; indexes: string[] }> = {
+    Cleanup: { actions: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'], indexes: ['byExpiry', 'byScope'] },
+  };
+  const REACHED_BUT_NOT_GRANTED: Record<string, string[]> = { MetaFunction: ['GetItem', 'Query'] };
+
+  it('grants every function what its code can reach, and nothing else (bundles scanned)', async () => {
+    const indexNames = Object.keys(TABLE.indexes);
+    const wrapperUnion = new Set<string>();
+    for (const { fn, id, template, roleId } of serviceFunctions()) {
+      const code = await reachable(fn.entryFile, indexNames);
+      expect([...code.unknownCommands], `${id}: commands the scanner cannot map`).toEqual([]);
+      const granted = tableGrants(template, roleId);
+      if (fn.entryFile === GITHUB_OIDC_ENTRY) {
+        // One bundle serves every endpoint: compare the union below.
+        granted.actions.forEach((a) => wrapperUnion.add(a));
+        continue;
+      }
+      const reached = short([...code.actions].filter((a) => a.startsWith('dynamodb:')));
+      const extra = NOT_REACHED_BUT_GRANTED[id] ?? { actions: [], indexes: [] };
+      const missing = REACHED_BUT_NOT_GRANTED[id] ?? [];
+      expect(short(granted.actions), `${id}: granted vs reached`).toEqual([...new Set([...reached.filter((a) => !missing.includes(a)), ...extra.actions])].sort());
+      expect(granted.indexes, `${id}: indexes`).toEqual([...new Set([...code.indexes, ...extra.indexes])].sort());
+      // Mail and Cognito: only where the code sends.
+      const other = statementsOf(template, roleId).flatMap((st) => [st.Action].flat()).filter((a) => /^(ses|cognito-idp):/.test(a));
+      expect(other.filter((a) => a !== 'ses:SendRawEmail').sort(), `${id}: mail and Cognito`).toEqual([...code.actions].filter((a) => /^(ses|cognito-idp):/.test(a)).sort());
+    }
+    const wrapperCode = await reachable(GITHUB_OIDC_ENTRY, indexNames);
+    expect(short([...wrapperUnion]), 'GitHub wrapper endpoints together').toEqual(short([...wrapperCode.actions].filter((a) => a.startsWith('dynamodb:'))));
+    expect(wrapperCode.indexes.size).toBe(0);
+  }, 60_000);
 });

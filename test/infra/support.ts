@@ -15,6 +15,8 @@ export const exampleConfig: OrgAccessConfig = parseConfig((key) => exampleContex
 export const derived = derive(exampleConfig);
 
 export interface Synthesized {
+  /** The cloud assembly's directory (assets such as the console's config.json are staged there). */
+  outdir: string;
   templates: Record<'stateful' | 'stateless', Template | undefined>;
   json: Record<string, CfnTemplate>;
   /** The cdk-nag report when the synth failed validation; undefined when clean. */
@@ -24,35 +26,97 @@ export interface Synthesized {
 }
 
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] }>;
-  Outputs?: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[]; Metadata?: Record<string, unknown> }>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
 
-export function synthesize(only?: 'stateful'): Synthesized {
+export function synthesize(only?: 'stateful', config: OrgAccessConfig = exampleConfig): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'org-access-cdk-'));
   const app = new App({ outdir, context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const built = buildApp(app, { config: exampleConfig, nag: true, ...(only ? { only } : {}) });
+  const built = buildApp(app, { config, nag: true, ...(only ? { only } : {}) });
   let nagFailure: string | undefined;
   let assembly;
+  const outdirs = [outdir];
   try {
     assembly = app.synth();
   } catch (error) {
     nagFailure = String((error as Error).message);
     // Synthesize again without the plugin so the template assertions can still report.
-    const plain = new App({ outdir: mkdtempSync(join(tmpdir(), 'org-access-cdk-')), context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-    buildApp(plain, { config: exampleConfig, ...(only ? { only } : {}) });
+    outdirs.push(mkdtempSync(join(tmpdir(), 'org-access-cdk-')));
+    const plain = new App({ outdir: outdirs[1], context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    buildApp(plain, { config, ...(only ? { only } : {}) });
     assembly = plain.synth();
   }
   const json: Record<string, CfnTemplate> = {};
   for (const stack of assembly.stacks) json[stack.stackName] = stack.template as CfnTemplate;
   const template = (name: string) => (json[name] ? Template.fromJSON(json[name]) : undefined);
   return {
+    outdir: assembly.directory,
     templates: { stateful: template('OrgAccessStateful'), stateless: template('OrgAccessStateless') },
     json,
     nagFailure,
     built,
-    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+    cleanup: () => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })),
   };
+}
+
+/**
+ * What a value in one stack's template stands for: an `Fn::ImportValue` of an export of another
+ * template of the assembly is replaced by that output's value (cross-stack references).
+ */
+export function throughImports(value: unknown, templates: CfnTemplate[]): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value) && 'Fn::ImportValue' in value) {
+    const name = JSON.stringify((value as Record<string, unknown>)['Fn::ImportValue']);
+    for (const t of templates) {
+      for (const output of Object.values(t.Outputs ?? {})) if (JSON.stringify(output.Export?.Name) === name) return output.Value;
+    }
+    throw new Error(`no export ${name} in the assembly`);
+  }
+  return value;
+}
+
+type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+/**
+ * Whether an alarm action can deliver: the topic it names exists, its topic policy allows
+ * cloudwatch.amazonaws.com to publish (for this account's alarms), and, when the topic is
+ * encrypted, its key's policy lets CloudWatch use the key. The problems found, [] when it can.
+ */
+export function alarmDeliveryProblems(template: CfnTemplate, topicRef: unknown): string[] {
+  const topicId = (topicRef as { Ref?: string })?.Ref;
+  const topic = topicId ? template.Resources[topicId] : undefined;
+  if (!topicId || topic?.Type !== 'AWS::SNS::Topic') return [`alarm action ${JSON.stringify(topicRef)} is no topic of this stack`];
+  const problems: string[] = [];
+  const publishers = resourcesOf(template, 'AWS::SNS::TopicPolicy')
+    .filter(([, p]) => JSON.stringify(p.Properties!.Topics).includes(JSON.stringify({ Ref: topicId })))
+    .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter(
+      (st) =>
+        st.Effect === 'Allow' &&
+        [st.Action].flat().includes('sns:Publish') &&
+        JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }) &&
+        JSON.stringify(st.Resource) === JSON.stringify({ Ref: topicId }),
+    );
+  if (publishers.length !== 1) problems.push(`topic ${topicId}: ${publishers.length} statements let CloudWatch publish (want 1)`);
+  for (const st of publishers) {
+    if (JSON.stringify(st.Condition?.StringEquals?.['aws:SourceAccount']) !== JSON.stringify({ Ref: 'AWS::AccountId' })) {
+      problems.push(`topic ${topicId}: CloudWatch may publish for any account`);
+    }
+    const sourceArn = JSON.stringify(st.Condition?.ArnLike?.['aws:SourceArn'] ?? '');
+    if (!/:cloudwatch:.*AWS::Region.*AWS::AccountId.*:alarm:\*/.test(sourceArn)) problems.push(`topic ${topicId}: publishing is not limited to this account's alarms (${sourceArn})`);
+  }
+  const keyRef = topic.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string] } | undefined;
+  if (keyRef) {
+    const keyId = keyRef['Fn::GetAtt']?.[0];
+    const key = keyId ? template.Resources[keyId] : undefined;
+    if (key?.Type !== 'AWS::KMS::Key') return [...problems, `topic ${topicId}: its key ${JSON.stringify(keyRef)} is not a key of this stack`];
+    const uses = (key.Properties!.KeyPolicy as { Statement: Statement[] }).Statement.filter(
+      (st) => st.Effect === 'Allow' && JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    const actions = new Set(uses.flatMap((st) => [st.Action].flat()));
+    for (const needed of ['kms:Decrypt', 'kms:GenerateDataKey*']) if (!actions.has(needed)) problems.push(`key ${keyId}: CloudWatch lacks ${needed}`);
+  }
+  return problems;
 }
 
 /** Resources of one type, by logical id. */

@@ -1,26 +1,34 @@
 // The Cognito triggers with Cognito event fixtures: pre-sign-up against a fake Cognito API (the
 // linking calls checked against the API's shape: X-Amz-Target and JSON body), post-confirmation
-// against DynamoDB Local, checked through GET /v1/me of the local server.
+// against DynamoDB Local, checked through GET /v1/me of the local server. Also what the API makes of
+// the claims of a verified token (functions/http/auth.ts), seen through GET /v1/me.
 
 import { randomBytes } from 'node:crypto';
-import type { PostConfirmationTriggerEvent, PreSignUpTriggerEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Context, PostConfirmationTriggerEvent, PreSignUpTriggerEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decideLink } from '../../functions/cognito/identities';
 import { localSub } from '../../local/sign-in';
+import { lambdaContext } from '../support/fake-aws';
 import { startFakeCognito, poolUser, type FakeCognito } from '../support/fake-cognito';
 import { harness, type Harness } from '../support/harness';
 
 const POOL = 'us-east-1_TestPool1';
 
+type Trigger<E> = (event: E, context: Context) => Promise<E>;
 let cognito: FakeCognito;
-let preSignUp: (event: PreSignUpTriggerEvent) => Promise<PreSignUpTriggerEvent>;
-let postConfirmation: (event: PostConfirmationTriggerEvent) => Promise<PostConfirmationTriggerEvent>;
+let preSignUpHandler: Trigger<PreSignUpTriggerEvent>;
+let postConfirmationHandler: Trigger<PostConfirmationTriggerEvent>;
 let h: Harness;
+/** Invoke as Lambda does: with a context (its request id goes into the logs). */
+const preSignUp = (event: PreSignUpTriggerEvent, requestId?: string) => preSignUpHandler(event, lambdaContext('PreSignUp', requestId));
+const postConfirmation = (event: PostConfirmationTriggerEvent, requestId?: string) =>
+  postConfirmationHandler(event, lambdaContext('PostConfirmation', requestId));
 
 beforeAll(async () => {
   cognito = await startFakeCognito();
   process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = cognito.url;
-  ({ handler: preSignUp } = await import('../../functions/cognito/pre-sign-up'));
-  ({ handler: postConfirmation } = await import('../../functions/cognito/post-confirmation'));
+  ({ handler: preSignUpHandler } = await import('../../functions/cognito/pre-sign-up'));
+  ({ handler: postConfirmationHandler } = await import('../../functions/cognito/post-confirmation'));
   h = await harness();
 });
 
@@ -32,6 +40,7 @@ afterAll(async () => {
 beforeEach(() => {
   cognito.calls.length = 0;
   cognito.users.length = 0;
+  cognito.emailMatching = 'exact';
 });
 
 const uniqueEmail = (prefix = 'user') => `${prefix}-${randomBytes(5).toString('hex')}@example.com`;
@@ -83,11 +92,14 @@ describe('pre-sign-up', () => {
     const event = preSignUpEvent({ userName: 'GitHub_583231', attributes: { email: 'Ann@Example.com' } });
     const result = await preSignUp(event);
 
+    // The address as this provider sent it, then lower-cased (the stored one is lower case here).
     expect(cognito.calls.map((c) => c.target)).toEqual([
+      'AWSCognitoIdentityProviderService.ListUsers',
       'AWSCognitoIdentityProviderService.ListUsers',
       'AWSCognitoIdentityProviderService.AdminLinkProviderForUser',
     ]);
-    expect(cognito.callsOf('ListUsers')[0]).toMatchObject({ UserPoolId: POOL, Filter: 'email = "ann@example.com"' });
+    expect(cognito.callsOf('ListUsers').map((c) => c.Filter)).toEqual(['email = "Ann@Example.com"', 'email = "ann@example.com"']);
+    expect(cognito.callsOf('ListUsers')[0]).toMatchObject({ UserPoolId: POOL });
     expect(cognito.callsOf('AdminLinkProviderForUser')[0]).toEqual({
       UserPoolId: POOL,
       DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'Google_1098765' },
@@ -96,6 +108,44 @@ describe('pre-sign-up', () => {
     expect(existing.identities?.map((i) => i.providerName)).toEqual(['Google', 'GitHub']);
     // Returned unchanged: Cognito then fails this first attempt once ("Already found an entry for username").
     expect(result.response).toEqual({ autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false });
+  });
+
+  it('links to a user whose address the pool keeps in its provider\'s casing (exact ListUsers matching)', async () => {
+    // Google sent Ann.Smith@Example.com and the pool kept it so; the lower-cased form alone finds nobody.
+    const existing = poolUser({ email: 'Ann.Smith@Example.com', username: 'Google_5550001' });
+    cognito.users.push(existing);
+    await preSignUp(preSignUpEvent({ userName: 'GitHub_4242', attributes: { email: 'Ann.Smith@Example.com' } }));
+    expect(cognito.callsOf('ListUsers').map((c) => c.Filter)).toEqual(['email = "Ann.Smith@Example.com"', 'email = "ann.smith@example.com"']);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([
+      expect.objectContaining({ DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'Google_5550001' } }),
+    ]);
+    expect(existing.identities?.map((i) => i.providerName)).toEqual(['Google', 'GitHub']);
+  });
+
+  it('links once when case-insensitive matching finds the mixed-case user under both forms', async () => {
+    cognito.emailMatching = 'case-insensitive';
+    cognito.users.push(poolUser({ email: 'Ann.Smith@Example.com', username: 'Google_5550002' }));
+    await preSignUp(preSignUpEvent({ userName: 'GitHub_4243', attributes: { email: 'ANN.SMITH@example.com' } }));
+    expect(cognito.callsOf('ListUsers')).toHaveLength(2);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([
+      expect.objectContaining({ DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'Google_5550002' } }),
+    ]);
+  });
+
+  it('asks once when the address is already lower case, and finds a mixed-case user with case-insensitive matching', async () => {
+    cognito.emailMatching = 'case-insensitive';
+    cognito.users.push(poolUser({ email: 'Ann@Example.com', username: 'Google_5550003' }));
+    // The GitHub wrapper sends the address lower-cased.
+    await preSignUp(preSignUpEvent({ userName: 'GitHub_4244', attributes: { email: 'ann@example.com' } }));
+    expect(cognito.callsOf('ListUsers').map((c) => c.Filter)).toEqual(['email = "ann@example.com"']);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toHaveLength(1);
+  });
+
+  it('links only to a user whose address is the same once normalized', () => {
+    const user = { username: 'Google_1', enabled: true, emailVerified: true, linkedIdentities: 1 };
+    expect(decideLink('GitHub_2', 'Ann@Example.com', [{ ...user, email: 'ann@example.com' }])).toMatchObject({ kind: 'link' });
+    expect(decideLink('GitHub_2', 'ann@example.com', [{ ...user, email: 'ann@example.org' }])).toEqual({ kind: 'none' });
+    expect(decideLink('GitHub_2', 'ann@example.com', [user])).toEqual({ kind: 'none' });
   });
 
   it('parses a lower-cased provider prefix and links to the native user before a federated one', async () => {
@@ -124,7 +174,7 @@ describe('pre-sign-up', () => {
   it('does not link to an existing user whose own e-mail is unverified', async () => {
     cognito.users.push(poolUser({ email: 'ann@example.com', emailVerified: false }));
     const result = await preSignUp(preSignUpEvent());
-    expect(cognito.callsOf('ListUsers')).toHaveLength(1);
+    expect(cognito.callsOf('ListUsers')).toHaveLength(1); // 'ann@example.com' is already lower case
     expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([]);
     expect(result.response).toMatchObject({ autoConfirmUser: true, autoVerifyEmail: true });
   });
@@ -183,5 +233,69 @@ describe('post-confirmation', () => {
     const forgot = postConfirmationEvent({ triggerSource: 'PostConfirmation_ConfirmForgotPassword' });
     await postConfirmation(forgot);
     expect(await getUser(forgot.request.userAttributes.sub!)).toBeUndefined();
+  });
+});
+
+describe('trigger logs', () => {
+  it('carry each invocation\'s own request id, also when another trigger logged before', async () => {
+    const lines: string[] = [];
+    const capture = ((chunk: unknown) => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      // Both log a warning (the tests' log level): an unknown provider, then a user without a verified e-mail.
+      await preSignUp(preSignUpEvent({ userName: 'Twitter_123' }), 'request-pre-sign-up');
+      await postConfirmation(postConfirmationEvent({ attributes: { email_verified: 'false' } }), 'request-post-confirmation');
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const entries = lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const pre = entries.find((e) => String(e.message).includes('unknown provider'));
+    const post = entries.find((e) => String(e.message).includes('without a usable identity'));
+    expect(pre).toMatchObject({ function_request_id: 'request-pre-sign-up', function_name: 'PreSignUp' });
+    expect(post).toMatchObject({ function_request_id: 'request-post-confirmation', function_name: 'PostConfirmation' });
+  });
+});
+
+describe('claims of a verified token (functions/http/auth.ts)', () => {
+  it('refuses an e-mail too long to key on with 401, not a 500', async () => {
+    const email = `${'a'.repeat(2088)}@example.com`;
+    expect(email.length).toBe(2100);
+    const token = await h.signer.issue({ email, provider: 'Google' });
+    const res = await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
+  });
+
+  it('refuses a token whose e-mail is no address', async () => {
+    const token = await h.signer.issue({ email: 'not an address', provider: 'GitHub' });
+    expect((await fetch(`${h.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
+  it('keeps a long, multi-line name as one line of at most 100 characters', async () => {
+    const user = await h.user({ name: `Ann\nExample\t\u0007 ${'x'.repeat(300)}` });
+    const me = await user.api('GET', '/v1/me');
+    expect(me.status).toBe(200);
+    const name = me.body.user.name as string;
+    expect(name).toMatch(/^Ann Example x+$/);
+    expect(name).toHaveLength(100);
+  });
+
+  it('post-confirmation stores the same one-line, capped name', async () => {
+    const email = uniqueEmail('Lines');
+    const event = postConfirmationEvent({ email, attributes: { name: `Ann\r\nExample ${'y'.repeat(300)}` } });
+    await postConfirmation(event);
+    const { getUser } = await import('../../functions/store/orgs');
+    const stored = await getUser(event.request.userAttributes.sub!);
+    expect(stored?.name).toMatch(/^Ann Example y+$/);
+    expect(stored?.name).toHaveLength(100);
   });
 });

@@ -5,24 +5,28 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clock } from '../../functions/lib/clock';
 import { githubOidcRoutes } from '../../functions/github-oidc/routes';
 import { generateSigningJwk } from '../../functions/github-oidc/keygen';
-import { startFakeSecretsManager, type FakeAwsService } from '../support/fake-aws';
+import { SECRET_CACHE_TTL_MS } from '../../functions/github-oidc/secrets';
+import { logger } from '../../functions/http/logger';
+import { lambdaContext, startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-aws';
 import { gitHubAccount, startFakeGitHub, type FakeGitHub, type FakeGitHubAccount } from '../support/fake-github';
 
 const COGNITO_CALLBACK = 'https://auth.example.com/oauth2/idpresponse';
 /** Cognito's state is long (GitHub rejects such states for users passing 2FA): ~1 KB here. */
 const longState = () => randomBytes(768).toString('base64url');
 
-type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type Route = (typeof githubOidcRoutes)[number];
 
 let github: FakeGitHub;
-let secrets: FakeAwsService;
+let secrets: FakeSecretsManager;
+let handlers: Record<string, Handler> = {};
 let wrapper: Server;
 let issuer: string;
 let flow: typeof import('../../functions/github-oidc/flow');
@@ -33,7 +37,6 @@ beforeAll(async () => {
     'github-client-secret': github.clientSecret,
     'oidc-signing-key': JSON.stringify(await generateSigningJwk()),
   });
-  let handlers: Record<string, Handler> = {};
   wrapper = createServer((req, res) => {
     serve(req, handlers)
       .then((result) => {
@@ -83,9 +86,13 @@ async function serve(req: IncomingMessage, handlers: Record<string, Handler>): P
   if (!route) return { statusCode: 404, body: '' };
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  return handlers[route.handler]!(apiEvent(route, url, headers, Buffer.concat(chunks)), lambdaContext(route.handler));
+}
+
+/** An API Gateway HTTP API (v2) event for a request to one of the wrapper's routes. */
+function apiEvent(route: Route, url: URL, headers: Record<string, string>, body: Buffer = Buffer.alloc(0)): APIGatewayProxyEventV2 {
   const now = Date.now();
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -109,7 +116,7 @@ async function serve(req: IncomingMessage, handlers: Record<string, Handler>): P
     // Form bodies reach Lambda base64-encoded, as API Gateway sends non-JSON bodies.
     ...(body.length ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
   };
-  return handlers[route.handler]!(event);
+  return event;
 }
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { redirect: 'manual', headers });
@@ -399,10 +406,12 @@ describe('userinfo, JWKS and discovery', () => {
     await expect((await verifierWithWrapperJwks()).verify(tokens.access_token)).rejects.toThrow();
   });
 
-  it('publishes a discovery document with explicit endpoints', async () => {
+  it('publishes a discovery document with explicit endpoints, and no PKCE it would ignore', async () => {
     const res = await get(`${issuer}/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
+    const doc = (await res.json()) as Record<string, unknown>;
+    expect(doc).not.toHaveProperty('code_challenge_methods_supported');
+    expect(doc).toMatchObject({
       issuer,
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
@@ -412,8 +421,143 @@ describe('userinfo, JWKS and discovery', () => {
     });
   });
 
-  it('read each secret from Secrets Manager once for the whole run', () => {
-    const ids = secrets.calls.map((c) => `${c.target}:${c.body.SecretId}`);
-    expect(ids.sort()).toEqual(['secretsmanager.GetSecretValue:github-client-secret', 'secretsmanager.GetSecretValue:oidc-signing-key']);
+  it('read each secret once so far (the previous client secret only for the wrong one), the signing key only at the token endpoint', () => {
+    const reads = secrets.calls.map((c) => `${c.target}:${c.body.SecretId}:${c.body.VersionStage}`);
+    expect(reads.sort()).toEqual([
+      'secretsmanager.GetSecretValue:github-client-secret:AWSCURRENT',
+      'secretsmanager.GetSecretValue:github-client-secret:AWSPREVIOUS',
+      'secretsmanager.GetSecretValue:oidc-signing-key:AWSCURRENT',
+    ]);
+  });
+});
+
+describe('a slow GitHub', () => {
+  async function callbackWith(limits: { perCallMs: number; totalMs: number }) {
+    const { readConfig } = await import('../../functions/github-oidc/config');
+    const query = authorizeQuery();
+    const { callbackUrl } = await toCallback(gitHubAccount(), query);
+    const started = Date.now();
+    const result = await flow.completeGitHubCallback({ ...readConfig(), githubLimits: limits }, new URL(callbackUrl).searchParams);
+    return { result, elapsedMs: Date.now() - started, cognitoState: new URLSearchParams(query).get('state') };
+  }
+  afterEach(() => {
+    for (const path of ['/login/oauth/access_token', '/user', '/user/emails'] as const) github.slowDown(path, 0);
+  });
+
+  it('ends a call that outlives its own limit in temporarily_unavailable, back at Cognito', async () => {
+    github.slowDown('/login/oauth/access_token', 2000);
+    const { result, elapsedMs, cognitoState } = await callbackWith({ perCallMs: 300, totalMs: 1500 });
+    expect(result.statusCode).toBe(302);
+    const atCognito = new URL(String(result.headers!.location));
+    expect(atCognito.origin + atCognito.pathname).toBe(COGNITO_CALLBACK);
+    expect(atCognito.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(atCognito.searchParams.get('state')).toBe(cognitoState);
+    expect(elapsedMs).toBeLessThan(1500);
+  });
+
+  it('shares one deadline across the exchange and the profile calls', async () => {
+    // Each call alone is within its limit (500 < 900 ms); together they are not (1,000 > 800 ms).
+    github.slowDown('/login/oauth/access_token', 500);
+    github.slowDown('/user', 500);
+    github.slowDown('/user/emails', 500);
+    const { result, elapsedMs } = await callbackWith({ perCallMs: 900, totalMs: 800 });
+    expect(new URL(String(result.headers!.location)).searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(elapsedMs).toBeGreaterThanOrEqual(700);
+    expect(elapsedMs).toBeLessThan(1000);
+  });
+
+  it('still signs in when GitHub is slow but within the limits', async () => {
+    github.slowDown('/login/oauth/access_token', 200);
+    github.slowDown('/user', 200);
+    const { result } = await callbackWith({ perCallMs: 900, totalMs: 1500 });
+    expect(new URL(String(result.headers!.location)).searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('published signing keys', () => {
+  async function tokens() {
+    const { atCognito } = await signIn(gitHubAccount());
+    const res = await redeem(tokenForm(atCognito.searchParams.get('code')!));
+    expect(res.status).toBe(200);
+    return (await res.json()) as { id_token: string; access_token: string };
+  }
+  const jwksKids = async () => ((await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+
+  it('are what the JWKS and userinfo use: neither reads a secret', async () => {
+    const { id_token, access_token } = await tokens();
+    const before = secrets.calls.length;
+    expect(await jwksKids()).toContain(decodeProtectedHeader(id_token).kid);
+    expect((await get(`${issuer}/userinfo`, { authorization: `Bearer ${access_token}` })).status).toBe(200);
+    expect(secrets.calls.length).toBe(before);
+  });
+
+  it('leave the JWKS a lifetime after the last signature, and are published again before the next', async () => {
+    const { id_token } = await tokens();
+    const kid = decodeProtectedHeader(id_token).kid!;
+    clock.offsetSeconds += flow.PUBLISHED_KEY_LIFETIME_SECONDS + 1;
+    expect(await jwksKids()).not.toContain(kid);
+    const again = await tokens();
+    expect(decodeProtectedHeader(again.id_token).kid).toBe(kid);
+    expect(await jwksKids()).toContain(kid);
+  });
+});
+
+describe('wrapper logs', () => {
+  it("carry each invocation's own request id and endpoint, nothing left from the one before", async () => {
+    const route = (handler: string) => githubOidcRoutes.find((r) => r.handler === handler)!;
+    const lines: string[] = [];
+    const capture = ((chunk: unknown) => {
+      lines.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    // Refusals log at INFO, below the tests' level: pass them on as warnings so they are printed.
+    const info = vi.spyOn(logger, 'info').mockImplementation(((message: string, ...extra: never[]) => logger.warn(message, ...extra)) as typeof logger.info);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      await handlers.authorize!(apiEvent(route('authorize'), new URL(`${issuer}/authorize?client_id=nobody`), {}), lambdaContext('authorize', 'request-authorize'));
+      await handlers.token!(
+        apiEvent(route('token'), new URL(`${issuer}/token`), { 'content-type': 'application/json' }, Buffer.from('{}')),
+        lambdaContext('token', 'request-token'),
+      );
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      info.mockRestore();
+    }
+    const refused = lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('oauth request refused'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(refused).toEqual([
+      expect.objectContaining({ function_request_id: 'request-authorize', endpoint: 'authorize', error: 'invalid_request' }),
+      expect.objectContaining({ function_request_id: 'request-token', endpoint: 'token' }),
+    ]);
+  });
+});
+
+// Last: it changes the client secret and moves the wall clock past the secret cache.
+describe('rotating the GitHub client secret', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is picked up within the cache lifetime, and Cognito\'s previous secret still passes until its provider is updated', async () => {
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await signIn(gitHubAccount())).atCognito.searchParams.get('code')!);
+    const reads = () => secrets.calls.filter((c) => c.body.SecretId === 'github-client-secret' && c.body.VersionStage === 'AWSCURRENT').length;
+    const before = reads();
+    secrets.put('github-client-secret', 'rotated-client-secret');
+    // Within the cache lifetime the old value is still the current one: the new one is refused.
+    expect((await redeem(tokenForm(codes[0]!, { client_secret: 'rotated-client-secret' }))).status).toBe(401);
+    // Past the cache lifetime on the wall clock; the service clock (code expiry) stays where it was.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + SECRET_CACHE_TTL_MS + 1000);
+    clock.offsetSeconds -= (SECRET_CACHE_TTL_MS + 1000) / 1000;
+    expect((await redeem(tokenForm(codes[0]!, { client_secret: 'rotated-client-secret' }))).status).toBe(200);
+    expect(reads()).toBe(before + 1);
+    expect((await redeem(tokenForm(codes[1]!, { client_secret: github.clientSecret }))).status).toBe(200); // Cognito not updated yet
+    expect((await redeem(tokenForm(codes[2]!, { client_secret: 'neither' }))).status).toBe(401);
   });
 });

@@ -2,6 +2,8 @@
 // DynamoDB Local does not cover. Point the SDK at it with AWS_ENDPOINT_URL_<SERVICE>; the handlers'
 // code path stays the one that runs in AWS. Every call is recorded (target and parsed body).
 
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
 export interface AwsCall {
@@ -71,20 +73,58 @@ export async function startFakeAwsService(operations: Operations): Promise<FakeA
   };
 }
 
-/** Secrets Manager with GetSecretValue over the given secrets (by id). */
-export async function startFakeSecretsManager(secrets: Record<string, string>): Promise<FakeAwsService> {
-  return startFakeAwsService({
-    GetSecretValue: (body: { SecretId?: string }) => {
-      const value = body.SecretId ? secrets[body.SecretId] : undefined;
-      if (value === undefined) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+export interface FakeSecretsManager extends FakeAwsService {
+  /** PutSecretValue, as the operator runs it: the value becomes AWSCURRENT, the old one AWSPREVIOUS. */
+  put: (secretId: string, value: string) => void;
+}
+
+/**
+ * Secrets Manager with GetSecretValue over the given secrets (by id), by VersionStage (AWSCURRENT
+ * by default, AWSPREVIOUS once a secret was changed with `put`).
+ */
+export async function startFakeSecretsManager(secrets: Record<string, string>): Promise<FakeSecretsManager> {
+  const versions = new Map<string, { current: { id: string; value: string }; previous?: { id: string; value: string } }>();
+  for (const [id, value] of Object.entries(secrets)) versions.set(id, { current: { id: randomUUID(), value } });
+  const service = await startFakeAwsService({
+    GetSecretValue: (body: { SecretId?: string; VersionStage?: string }) => {
+      const secret = body.SecretId ? versions.get(body.SecretId) : undefined;
+      if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      const stage = body.VersionStage ?? 'AWSCURRENT';
+      const version = stage === 'AWSCURRENT' ? secret.current : stage === 'AWSPREVIOUS' ? secret.previous : undefined;
+      if (!version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + stage);
       return {
         ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}-AbCdEf`,
         Name: body.SecretId,
-        SecretString: value,
-        VersionId: 'fake-version',
-        VersionStages: ['AWSCURRENT'],
+        SecretString: version.value,
+        VersionId: version.id,
+        VersionStages: [stage],
         CreatedDate: 1_700_000_000,
       };
     },
   });
+  return {
+    ...service,
+    put: (secretId, value) => {
+      const secret = versions.get(secretId);
+      versions.set(secretId, { current: { id: randomUUID(), value }, ...(secret ? { previous: secret.current } : {}) });
+    },
+  };
+}
+
+/** The Lambda context the runtime passes a handler (middy's injectLambdaContext reads it). */
+export function lambdaContext(functionName: string, awsRequestId: string = randomUUID()): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/01/01/[$LATEST]0000',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

@@ -1,6 +1,12 @@
 // A fake Cognito user pool API (ListUsers with an `email = "..."` filter, AdminLinkProviderForUser)
 // over the AWS JSON protocol, recording each call's X-Amz-Target and body. Linking adds the source
 // identity to the destination's `identities` attribute, as Cognito does.
+//
+// E-mail matching, from Cognito's documentation: the ListUsers API reference calls `=` an exact
+// match and marks no case rule for `email`; users keep the e-mail as their provider sent it. The
+// user-pool case-sensitivity guide says e-mail is case-insensitive in case-insensitive pools (ours).
+// The two disagree, so the fake does both: 'exact' (the default, the stricter reading: the stored
+// value must equal the filter's) and 'case-insensitive'. The trigger must link under either.
 
 import { AwsError, startFakeAwsService, type FakeAwsService } from './fake-aws';
 
@@ -13,8 +19,12 @@ export interface FakePoolUser {
   identities?: { providerName: string; userId: string }[];
 }
 
+export type EmailMatching = 'exact' | 'case-insensitive';
+
 export interface FakeCognito extends FakeAwsService {
   users: FakePoolUser[];
+  /** How ListUsers' `email = "…"` compares (see the header); tests may switch it. */
+  emailMatching: EmailMatching;
   /** Calls of one operation. */
   callsOf: (operation: string) => any[];
 }
@@ -31,16 +41,17 @@ export function poolUser(overrides: Partial<FakePoolUser> & { email: string }): 
   };
 }
 
-export async function startFakeCognito(users: FakePoolUser[] = []): Promise<FakeCognito> {
+export async function startFakeCognito(users: FakePoolUser[] = [], emailMatching: EmailMatching = 'exact'): Promise<FakeCognito> {
   const service = await startFakeAwsService({
     ListUsers: (body: { UserPoolId?: string; Filter?: string }) => {
       if (!body.UserPoolId) throw new AwsError('InvalidParameterException', 'UserPoolId is required');
       const match = /^email = "((?:[^"\\]|\\.)*)"$/.exec(body.Filter ?? '');
       if (!match) throw new AwsError('InvalidParameterException', 'The fake supports only the filter email = "..."');
       const email = match[1]!.replace(/\\(.)/g, '$1');
+      const matches = (stored: string) => (fake.emailMatching === 'exact' ? stored === email : stored.toLowerCase() === email.toLowerCase());
       return {
         Users: fake.users
-          .filter((u) => u.email === email)
+          .filter((u) => matches(u.email))
           .map((u) => ({
             Username: u.username,
             UserStatus: u.status ?? 'CONFIRMED',
@@ -68,6 +79,7 @@ export async function startFakeCognito(users: FakePoolUser[] = []): Promise<Fake
   const fake: FakeCognito = {
     ...service,
     users,
+    emailMatching,
     callsOf: (operation) => service.calls.filter((c) => c.operation === operation).map((c) => c.body),
   };
   return fake;

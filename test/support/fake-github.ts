@@ -1,7 +1,8 @@
 // A fake GitHub on localhost: the OAuth authorize page (it "signs in" the account the test chose and
 // redirects back at once), the code exchange, GET /user and GET /user/emails. Like GitHub, a failed
 // exchange answers 200 with an `error` field, codes are single use and bound to the redirect_uri.
-// It records what the wrapper sent (without secrets) so tests can check the short state.
+// It records what the wrapper sent (without secrets) so tests can check the short state, and can be
+// made slow per path to try the wrapper's deadlines.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -23,6 +24,8 @@ export interface FakeGitHub {
   signIn: (account: FakeGitHubAccount) => void;
   /** Query parameters of each authorize request the browser brought. */
   authorizeRequests: Record<string, string>[];
+  /** Answer requests to this path only after `ms` (0: at once again). */
+  slowDown: (path: '/login/oauth/access_token' | '/user' | '/user/emails', ms: number) => void;
   close: () => Promise<void>;
 }
 
@@ -41,12 +44,18 @@ export async function startFakeGitHub(options: { clientId?: string; clientSecret
   const codes = new Map<string, { account: FakeGitHubAccount; redirectUri: string }>();
   const tokens = new Map<string, FakeGitHubAccount>();
   const authorizeRequests: Record<string, string>[] = [];
+  const delays = new Map<string, number>();
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://github.local');
+      const delay = delays.get(url.pathname) ?? 0;
+      if (delay > 0) setTimeout(() => respond(url), delay);
+      else respond(url);
+    });
+    const respond = (url: URL) => {
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
         res.end(JSON.stringify(body));
@@ -88,7 +97,7 @@ export async function startFakeGitHub(options: { clientId?: string; clientSecret
         return send(200, { id: account.id, login: account.login, name: account.name ?? null, email: account.publicEmail ?? null, type: 'User' });
       }
       send(404, { message: 'Not Found' });
-    });
+    };
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const address = server.address();
@@ -101,6 +110,9 @@ export async function startFakeGitHub(options: { clientId?: string; clientSecret
       current = account;
     },
     authorizeRequests,
+    slowDown: (path, ms) => {
+      delays.set(path, ms);
+    },
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
