@@ -15,6 +15,8 @@ export const ENV = {
   jwtAudience: 'JWT_AUDIENCE',
   corsOrigin: 'CORS_ORIGIN',
   signInUrl: 'SIGN_IN_URL',
+  // the identity directory (functions/cognito/directory.ts: deleting an account deletes its user)
+  userPoolId: 'USER_POOL_ID',
   // mail (set by ServiceFunction.sendMail)
   mailFrom: 'MAIL_FROM',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',

@@ -11,6 +11,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -42,9 +43,16 @@ const ACCESS_READS: TableAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
  * someone decides. Indexes: byScope lists who holds a role on a scope, byPrincipal what a user
  * belongs to and the invitations to an e-mail, byExpiry the cleanup's.
  */
-export const GROUP_PERMISSIONS: Record<RouteGroup, { table?: TableAccess; mail?: true }> = {
-  // first call creates profile + Default Organization; lists the caller's orgs and invitations
-  me: { table: { actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], indexes: ['byPrincipal'] } },
+export const GROUP_PERMISSIONS: Record<RouteGroup, { table?: TableAccess; mail?: true; directory?: true }> = {
+  // first call creates profile + Default Organization; lists the caller's orgs and invitations;
+  // deleting the account leaves (or deletes) every org and deletes the directory's user
+  me: {
+    table: {
+      actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:BatchWriteItem'],
+      indexes: ['byPrincipal', 'byScope'],
+    },
+    directory: true,
+  },
   orgs: { table: { actions: [...ACCESS_READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], indexes: ['byScope'] } },
   members: {
     table: {
@@ -68,11 +76,22 @@ export const GROUP_PERMISSIONS: Record<RouteGroup, { table?: TableAccess; mail?:
 
 /**
  * The cleanup job: expired invitations (byExpiry, its cursor item), and the sweep that finishes
- * deleted organizations and teams (byExpiry entries, their members by byScope, batch deletes).
+ * deleted organizations and teams (byExpiry entries, their members by byScope, batch deletes) and
+ * takes deleted accounts out of organizations the index showed late (byPrincipal, member removal).
  */
 export const CLEANUP_TABLE_ACCESS: TableAccess = {
-  actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-  indexes: ['byExpiry', 'byScope'],
+  actions: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  // byPrincipal: the second look at a deleted account's memberships
+  indexes: ['byExpiry', 'byScope', 'byPrincipal'],
 };
 
 /** How long a GitHub callback may run: the GitHub calls' shared deadline plus room to answer. */
@@ -204,6 +223,10 @@ export class StatelessStack extends Stack {
       });
       if (needs.table) fn.useTable(table, needs.table);
       if (needs.mail) fn.sendMail(stateful.mail);
+      if (needs.directory) {
+        fn.addEnvironment(ENV.userPoolId, stateful.userPool.userPoolId);
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cognito-idp:AdminDeleteUser'], resources: [stateful.userPool.userPoolArn] }));
+      }
       fn.alarmOn(alarmTopic);
       this.functions[group] = fn;
       integrations.set(group, new HttpLambdaIntegration(`${fnId(group)}Integration`, fn));

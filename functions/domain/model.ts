@@ -9,6 +9,10 @@ export interface Identity {
   email: string;
   name?: string;
   provider?: string;
+  /** When the token was issued (epoch seconds): a token from before the account's deletion makes no new one. */
+  issuedAt?: number;
+  /** The user's name in the identity directory (Cognito's `cognito:username`), to delete the account there. */
+  username?: string;
 }
 
 export interface UserProfile {

@@ -43,7 +43,15 @@ export function identityFromClaims(claims: JwtPayload): Identity {
   if (!sub || !ID_PATTERN.test(sub)) throw unauthenticated('The token has no usable subject.');
   if (!parsed.success || !verified) throw unauthenticated('The token carries no verified, valid e-mail address.');
   const name = oneLineName(claims.name);
-  return { userId: sub, email: parsed.data, ...(name ? { name } : {}), ...providerOf(claims) };
+  const username = claims['cognito:username'];
+  return {
+    userId: sub,
+    email: parsed.data,
+    ...(name ? { name } : {}),
+    ...providerOf(claims),
+    ...(typeof claims.iat === 'number' ? { issuedAt: claims.iat } : {}),
+    ...(typeof username === 'string' && username.length <= 256 ? { username } : {}),
+  };
 }
 
 function providerOf(claims: JwtPayload): { provider?: string } {

@@ -1,7 +1,8 @@
-// GET /v1/me
+// GET, DELETE /v1/me
+import { deleteAccount } from '../operations/account';
 import { ensureUser, myOrganizations } from '../operations/orgs';
 import { myInvitations } from '../operations/my-invitations';
-import { getMe } from '../routes/orgs';
+import { deleteMe, getMe } from '../routes/orgs';
 import { apiHandler, bind } from './api';
 
 export const handler = apiHandler([
@@ -10,4 +11,5 @@ export const handler = apiHandler([
     const [organizations, invitations] = await Promise.all([myOrganizations(user.userId), myInvitations(identity.email)]);
     return { user, organizations, invitations };
   }),
+  bind(deleteMe, async ({ identity }) => deleteAccount(identity)),
 ]);

@@ -8,6 +8,7 @@ import { logger } from '../http/logger';
 import { cleanupExpiredInvitations, type CleanupResult } from '../operations/invitations';
 import { sweepDeletedOrganizations, type OrganizationSweepResult } from '../operations/orgs';
 import { finishTeamDeletions } from '../operations/teams';
+import { sweepDeletedAccounts } from '../operations/account';
 
 export async function runCleanup(): Promise<CleanupResult> {
   const result = await cleanupExpiredInvitations();
@@ -20,14 +21,17 @@ export async function runCleanup(): Promise<CleanupResult> {
 export interface DeletionSweepResult {
   organizations: OrganizationSweepResult;
   teams: { finished: number; pending: number };
+  /** Deleted accounts looked at again (memberships the index showed late). */
+  accounts: { swept: number };
 }
 
 /** Finish deletions of organizations and teams (well inside the Lambda's 5 minutes). */
 export async function runDeletionSweep(): Promise<DeletionSweepResult> {
   const organizations = await sweepDeletedOrganizations(120_000);
   const teams = await finishTeamDeletions(60_000);
-  const result = { organizations, teams };
-  if (organizations.finished + organizations.pending + teams.finished + teams.pending > 0) logger.info('deletion sweep', { ...result });
+  const accounts = await sweepDeletedAccounts();
+  const result = { organizations, teams, accounts };
+  if (organizations.finished + organizations.pending + teams.finished + teams.pending + accounts.swept > 0) logger.info('deletion sweep', { ...result });
   else logger.debug('deletion sweep', { ...result });
   return result;
 }

@@ -2,7 +2,7 @@
 // Primary adapter: functions/http/{me,orgs,members}.ts and the Cognito post-confirmation trigger.
 // Secondary adapter: functions/store/orgs.ts.
 
-import { conflict, forbidden, lastAdministrator, notFound, validationFailed } from '../domain/errors';
+import { conflict, forbidden, lastAdministrator, notFound, unauthenticated, validationFailed } from '../domain/errors';
 import type { Identity, Membership, Organization, UserProfile } from '../domain/model';
 import {
   assertMayChangeOrgRole,
@@ -35,6 +35,11 @@ export async function ensureUser(identity: Identity): Promise<UserProfile> {
         return { ...existing, providers: [...existing.providers, identity.provider] };
       }
       return existing;
+    }
+    // A token issued before the account was deleted makes no new account (its holder deleted it).
+    const tombstone = await store.getAccountTombstone(identity.userId);
+    if (tombstone && identity.issuedAt !== undefined && identity.issuedAt <= tombstone.deletedAt) {
+      throw unauthenticated('This account was deleted. Sign in again to start a new one.');
     }
     const owner = await store.getUserIdByEmail(identity.email);
     if (owner && owner !== identity.userId) {
@@ -98,9 +103,9 @@ const SWEEP_PARALLELISM = 8;
  * most REQUEST_SWEEP_MS. Whatever is left the scheduled job finishes (sweepDeletedOrganizations): a
  * deletion that dies half-way is resumed, never orphaned.
  */
-export async function deleteOrganization(access: Access): Promise<void> {
+export async function deleteOrganization(access: Access, options: { onlyMember?: boolean } = {}): Promise<void> {
   const orgId = access.org.orgId;
-  await store.markOrganizationDeleted(orgId, clock.iso());
+  await store.markOrganizationDeleted(orgId, clock.iso(), options);
   try {
     await sweepDeletedOrganization(orgId, Date.now() + REQUEST_SWEEP_MS);
   } catch (err) {

@@ -14,6 +14,16 @@ export const getMe = defineRoute({
   auth: 'user',
 });
 
+export const deleteMe = defineRoute({
+  method: 'DELETE',
+  path: '/v1/me',
+  group: 'me',
+  operationId: 'deleteMe',
+  summary:
+    "Delete the caller's account: leave every organization, delete those the caller is the only member of, delete the profile and the sign-in user. 409 last_administrator (naming them) while the caller is the only Administrator of an organization with other members.",
+  auth: 'user',
+});
+
 export const createOrganization = defineRoute({
   method: 'POST',
   path: '/v1/orgs',
@@ -109,4 +119,4 @@ export const openApi = defineRoute({
   auth: 'none',
 });
 
-export const orgRoutes = [getMe, createOrganization, getOrganization, updateOrganization, deleteOrganization, listMembers, setMemberRole, removeMember, openApi];
+export const orgRoutes = [getMe, deleteMe, createOrganization, getOrganization, updateOrganization, deleteOrganization, listMembers, setMemberRole, removeMember, openApi];

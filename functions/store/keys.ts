@@ -57,6 +57,15 @@ export const keys = {
   orgSweepSort: (deletedAt: string, orgId: string) => `${deletedAt}#${orgId}`,
   teamSweep: () => 'TEAMSWEEP',
   teamSweepSort: (markedAt: string, orgId: string, teamId: string) => `${markedAt}#${orgId}#${teamId}`,
+  /**
+   * A deleted account's tombstone, beside where its profile was: tokens issued before the deletion do
+   * not make a new account (ttl: a day past the longest id token). While it is on the sparse
+   * `ACCOUNTSWEEP` entry of byExpiry, the scheduled job looks for memberships the eventually
+   * consistent byPrincipal index did not yet show when the account was deleted.
+   */
+  accountTombstone: (userId: string) => ({ PK: `USER#${userId}`, SK: 'DELETED' }),
+  accountSweep: () => 'ACCOUNTSWEEP',
+  accountSweepSort: (deletedAt: number, userId: string) => `${String(deletedAt).padStart(12, '0')}#${userId}`,
   job: (name: string) => ({ PK: `JOB#${name}`, SK: 'STATE' }),
 
   /** GitHub OIDC wrapper: a pending sign-in, by the hash of the short state sent to GitHub (TTL'd). */

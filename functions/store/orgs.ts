@@ -226,20 +226,27 @@ export async function updateOrganization(
  * sparse index (byExpiry, GSI3PK ORGSWEEP, sorted by deletedAt), so a sweep the request could not finish
  * is finished by the scheduled job; the org item itself is deleted last (deleteSweptOrganization).
  */
-export async function markOrganizationDeleted(orgId: string, deletedAt: string): Promise<void> {
+export async function markOrganizationDeleted(orgId: string, deletedAt: string, options: { onlyMember?: boolean } = {}): Promise<void> {
   try {
     await dynamo.send(
       new UpdateCommand({
         TableName: table(),
         Key: keys.org(orgId),
         UpdateExpression: 'SET deletedAt = :at, GSI3PK = :sweep, GSI3SK = :sk',
-        ConditionExpression: LIVE_ORG,
-        ExpressionAttributeValues: { ':at': deletedAt, ':sweep': keys.orgSweep(), ':sk': keys.orgSweepSort(deletedAt, orgId) },
+        // An account's deletion takes its organizations along only while it is their only member.
+        ConditionExpression: options.onlyMember ? `${LIVE_ORG} AND memberCount = :one` : LIVE_ORG,
+        ExpressionAttributeValues: {
+          ':at': deletedAt,
+          ':sweep': keys.orgSweep(),
+          ':sk': keys.orgSweepSort(deletedAt, orgId),
+          ...(options.onlyMember ? { ':one': 1 } : {}),
+        },
       }),
     );
   } catch (err) {
-    if ((err as Error).name === 'ConditionalCheckFailedException') throw notFound('The organization');
-    throw err;
+    if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    if (options.onlyMember && (await getOrganization(orgId))) throw conflict('The organization has other members now.');
+    throw notFound('The organization');
   }
 }
 
@@ -601,6 +608,87 @@ export async function createUserWithDefaultOrganization(input: { identity: Ident
     },
     ...organizationCreationItems({ orgId: input.orgId, name: input.orgName, creator: identity, now }),
   ]);
+}
+
+/** A deleted account: when it was deleted (epoch seconds of the real clock, as tokens' iat) and by whom. */
+export interface AccountTombstone {
+  userId: string;
+  email: string;
+  deletedAt: number;
+}
+
+/** How long a tombstone outlives its account: a day past Cognito's longest id-token validity (a day). */
+const TOMBSTONE_SECONDS = 2 * 86400;
+
+/**
+ * Delete a user's profile and e-mail claim, and leave the tombstone, all or nothing. The e-mail is
+ * released only if it is still this user's (another account may have claimed it since).
+ */
+export async function deleteUserAccount(user: UserProfile, deletedAt: number): Promise<void> {
+  await transact([
+    { op: { Delete: { TableName: table(), Key: keys.user(user.userId), ConditionExpression: 'attribute_exists(PK)' } } },
+    {
+      op: {
+        Delete: {
+          TableName: table(),
+          Key: keys.email(user.email),
+          ConditionExpression: 'attribute_not_exists(PK) OR userId = :me',
+          ExpressionAttributeValues: { ':me': user.userId },
+        },
+      },
+    },
+    {
+      op: {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...keys.accountTombstone(user.userId),
+            type: 'AccountTombstone',
+            userId: user.userId,
+            email: user.email,
+            deletedAt,
+            GSI3PK: keys.accountSweep(),
+            GSI3SK: keys.accountSweepSort(deletedAt, user.userId),
+            ttl: deletedAt + TOMBSTONE_SECONDS,
+          },
+        },
+      },
+    },
+  ]);
+}
+
+/** The tombstone of a deleted account, if it is still kept (strongly consistent). */
+export async function getAccountTombstone(userId: string): Promise<AccountTombstone | undefined> {
+  const { Item } = await dynamo.send(new GetCommand({ TableName: table(), Key: keys.accountTombstone(userId), ConsistentRead: true }));
+  return Item ? { userId: Item.userId as string, email: Item.email as string, deletedAt: Item.deletedAt as number } : undefined;
+}
+
+/** Deleted accounts the sweep has not looked at again, deleted at or before `at` (byExpiry ACCOUNTSWEEP). */
+export async function accountsToSweep(at: number, limit = 100): Promise<AccountTombstone[]> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: table(),
+      IndexName: 'byExpiry',
+      KeyConditionExpression: 'GSI3PK = :sweep AND GSI3SK < :before',
+      ExpressionAttributeValues: { ':sweep': keys.accountSweep(), ':before': keys.accountSweepSort(at + 1, '') },
+      Limit: limit,
+    }),
+  );
+  return (out.Items ?? []).map((i) => ({ userId: i.userId as string, email: i.email as string, deletedAt: i.deletedAt as number }));
+}
+
+/** The sweep has looked again: take the tombstone off the index (it stays until its ttl). */
+export async function accountSwept(userId: string): Promise<void> {
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: keys.accountTombstone(userId),
+      UpdateExpression: 'REMOVE GSI3PK, GSI3SK',
+      ConditionExpression: 'attribute_exists(PK)',
+    }),
+  ).catch((err: Error) => {
+    if (err.name !== 'ConditionalCheckFailedException') throw err;
+  });
 }
 
 /** Remember another sign-in provider on a profile (idempotent). */

@@ -247,6 +247,29 @@ describe('sign-in', () => {
     });
   });
 
+  it('deleting one’s account asks for the e-mail address, then signs out and says so', async () => {
+    await scenario(browser, 'delete account', async (person) => {
+      const page = await person();
+      const email = uniqueEmail('leaver');
+      await signIn(page, server.url, email, '/orgs');
+      await page.waitForURL(`${server.url}/orgs`);
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), POLL).toBe('Your organizations');
+      await page.getByLabel(`Type ${email} to confirm`).fill('someone-else@example.com');
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await expect.poll(() => page.getByRole('status').textContent(), POLL).toContain('to confirm');
+      const before = await localToken(server.url, email);
+      expect((await apiAs(server.url, before, 'GET', '/v1/me')).user.email).toBe(email);
+
+      await page.getByLabel(`Type ${email} to confirm`).fill(email);
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.waitForURL(`${server.url}/signed-out`);
+      await expect.poll(() => page.getByRole('status').textContent(), POLL).toContain('Your account was deleted');
+      expect(await token(page)).toBeNull();
+      const stale = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${before}` } });
+      expect(stale.status).toBe(401);
+    });
+  });
+
   it('a token the API refuses (401) sends the user to sign in and back to where they were', async () => {
     await scenario(browser, 'unauthenticated', async (person) => {
       const page = await person();

@@ -62,7 +62,7 @@ describe('npm start', () => {
   it('answers unknown routes 404 and wrong methods 405, with the error shape', async () => {
     const missing = await call('GET', '/v1/nope');
     expect(missing).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    const wrong = await call('DELETE', '/v1/me');
+    const wrong = await call('PUT', '/v1/me');
     expect(wrong).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
   });
 

@@ -32,6 +32,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   GetSecretValueCommand: ['secretsmanager:GetSecretValue'],
   ListUsersCommand: ['cognito-idp:ListUsers'],
   AdminLinkProviderForUserCommand: ['cognito-idp:AdminLinkProviderForUser'],
+  AdminDeleteUserCommand: ['cognito-idp:AdminDeleteUser'],
 };
 const TRANSACTION_ITEM_ACTIONS: Record<string, string> = {
   Put: 'dynamodb:PutItem',

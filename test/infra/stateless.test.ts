@@ -407,7 +407,7 @@ describe('table access of every function', () => {
 
   /** Reviewed by hand: what each function may do to the table (the scan below checks it against the code). */
   const PINNED: Record<string, { actions: string[]; indexes?: string[] }> = {
-    MeFunction: { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byPrincipal'] },
+    MeFunction: { actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byPrincipal', 'byScope'] },
     OrgsFunction: { actions: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
     MembersFunction: { actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
     InvitationsFunction: { actions: ['BatchGetItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] },
@@ -417,7 +417,10 @@ describe('table access of every function', () => {
     AuthorizeFunction: { actions: ['GetItem', 'Query'] },
     MetaFunction: { actions: [] },
     InviteLinkFunction: { actions: ['GetItem', 'Query'] },
-    Cleanup: { actions: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byExpiry', 'byScope'] },
+    Cleanup: {
+      actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      indexes: ['byExpiry', 'byPrincipal', 'byScope'],
+    },
     PreSignUp: { actions: [] },
     PostConfirmation: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     GitHubOidcAuthorize: { actions: ['PutItem'] },
@@ -461,15 +464,29 @@ describe('table access of every function', () => {
     expect(partitionsOf('GitHubOidcOpenidConfiguration')).toEqual([]);
   });
 
+  it('lets only the me function delete sign-in users, only in this pool, and tells it which pool', () => {
+    for (const { fn, id, template, roleId } of serviceFunctions()) {
+      const deletes = statementsOf(template, roleId).filter((st) => [st.Action].flat().includes('cognito-idp:AdminDeleteUser'));
+      const fnId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      const variables = (template.Resources[fnId]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (id !== 'MeFunction') {
+        expect(deletes, id).toEqual([]);
+        expect('USER_POOL_ID' in variables, id).toBe(false);
+        continue;
+      }
+      expect(deletes).toHaveLength(1);
+      expect(JSON.stringify(deletes[0]!.Resource)).toMatch(/UserPool/);
+      expect(JSON.stringify(deletes[0]!.Resource)).not.toContain('"*"');
+      expect(JSON.stringify(variables.USER_POOL_ID)).toMatch(/UserPool/);
+    }
+  });
+
   /**
    * Where the grant knowingly differs from what the bundle can reach. meta: its one route is public
    * and declares no permission, so the shared stack's access check (bundled with every API group)
-   * never runs. Cleanup: what the sweep of deleted organizations and teams needs, granted whether or
-   * not that work has landed in the job's code yet.
+   * never runs. No function is granted more than its code reaches.
    */
-  const NOT_REACHED_BUT_GRANTED: Record<string, { actions: string[]; indexes: string[] }> = {
-    Cleanup: { actions: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'], indexes: ['byExpiry', 'byScope'] },
-  };
+  const NOT_REACHED_BUT_GRANTED: Record<string, { actions: string[]; indexes: string[] }> = {};
   const REACHED_BUT_NOT_GRANTED: Record<string, string[]> = { MetaFunction: ['GetItem', 'Query'] };
 
   it('grants every function what its code can reach, and nothing else (bundles scanned)', async () => {

@@ -2,6 +2,8 @@
 // to create a new organization.
 
 import { api } from '../api';
+import { signOut } from '../auth';
+import { status } from '../status';
 import { busy, field, formatDate, h, roleLabel } from '../dom';
 import { ORG_PREF_KEY, type PageContext } from '../context';
 import { act, section, table } from './common';
@@ -63,4 +65,40 @@ export async function orgsPage(ctx: PageContext) {
     });
   });
   ctx.root.append(section('New organization', form));
+
+  // Deleting the account: leave every organization, delete the ones only you are in. The API refuses
+  // (naming them) while you are the only Administrator of an organization with other members.
+  const confirmInput = h('input', { name: 'confirm', required: true, autocomplete: 'off', 'aria-describedby': 'delete-account-hint' });
+  const deleteForm = h(
+    'form',
+    { class: 'row' },
+    field(`Type ${ctx.me.user.email} to confirm`, confirmInput),
+    h('button', { type: 'submit', class: 'danger' }, 'Delete my account'),
+  );
+  deleteForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (confirmInput.value.trim().toLowerCase() !== ctx.me.user.email.toLowerCase()) {
+      status.error(new Error(`Type your e-mail address, ${ctx.me.user.email}, to confirm.`));
+      confirmInput.focus();
+      return;
+    }
+    void busy(deleteForm, async () => {
+      const ok = await act('Deleting your account…', () => api('DELETE', '/v1/me'), 'Your account was deleted.', deleteForm);
+      if (ok) {
+        status.carry('Your account was deleted. Signing in again starts a new one.', 'success');
+        signOut();
+      }
+    });
+  });
+  ctx.root.append(
+    section(
+      'Delete your account',
+      h(
+        'p',
+        { id: 'delete-account-hint' },
+        'You leave every organization; those only you belong to are deleted. If you are the only Administrator of an organization with other members, make someone else Administrator first.',
+      ),
+      deleteForm,
+    ),
+  );
 }
