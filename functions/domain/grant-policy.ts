@@ -73,6 +73,8 @@ export function grantRefusal(actor: readonly Grant[], role: RoleToGrant, at: Gra
     }
     case 'env': {
       if (org.has('apps.grantRoles')) {
+        // An environment role of their own may restrict a Manager there too (the evaluator agrees).
+        if (!own.has('env.manageMembers')) return `You may not grant roles on ${where}: an environment role restricts you there.`;
         // Managers give environment roles as they give app roles, but an environment role that deploys
         // or deletes there stands for Deployer on the type, which is not theirs to give unless they hold it.
         const gated = missingFrom(own, role.permissions.filter((p) => p === 'env.deploy' || p === 'env.delete'));
@@ -110,6 +112,18 @@ export function assertNoSelfRaise(actor: readonly Grant[], role: RoleToGrant, at
   const above = missingFrom(effectivePermissions(actor, at.scope, at.target, factsOf(at)), role.permissions);
   if (above.length) {
     throw forbidden(`You may not raise your own access: ${role.id} on ${describe(at.scope, at.target)} holds ${above.join(', ')}, which you do not hold there. Ask someone else to grant it.`);
+  }
+}
+
+/**
+ * No one restricts themselves either: a role that would take permissions away from oneself on an
+ * environment could not be lifted by oneself afterwards (ask someone who may grant there).
+ */
+export function assertNoSelfRestriction(actor: { before: readonly Grant[]; after: readonly Grant[] }, at: GrantTarget): void {
+  if (at.scope !== 'env') return;
+  const lost = lostAt(actor.before, actor.after, at);
+  if (lost.length) {
+    throw forbidden(`This role would take ${lost.join(', ')} on ${describe(at.scope, at.target)} away from you, and you could not give it back. Ask someone who may grant roles there.`);
   }
 }
 

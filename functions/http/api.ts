@@ -106,6 +106,8 @@ async function dispatch(bindings: Map<string, Binding>, event: Event, context: C
     const orgId = params.orgId;
     if (!orgId) throw new Error(`route ${routeKey(route)} declares a permission but has no {orgId}`);
     access = await accessFor(orgId, identity);
+    // Every route under an app answers a caller who may not see it the same, whether it exists or not.
+    if (params.appId) access.requireSeesApp(params.appId);
     if (route.permission.check === 'route') {
       access.require(route.permission.action, { appId: params.appId, envId: params.envId, envTypeId: params.typeId });
     }

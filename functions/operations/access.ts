@@ -34,6 +34,22 @@ export class Access {
     }
     return decision;
   }
+
+  /** May the caller know whether this app (and what is in it) exists: they may see it, or grant roles on every app. */
+  seesApp(appId: string): boolean {
+    return this.decide('app.read', { appId }).allowed || this.decide('apps.grantRoles').allowed;
+  }
+
+  /**
+   * Refuse, alike for an app that exists and one that does not, whoever may not see the app: a route
+   * that found out before deciding would tell them which app ids exist.
+   */
+  requireSeesApp(appId: string): void {
+    if (!this.seesApp(appId)) {
+      const missing = [`app.read on app ${appId}`];
+      throw forbidden(`You may not app.read here: missing ${missing[0]}.`, { missing });
+    }
+  }
 }
 
 /** A user's grants in an org with the org role and the live defaults folded in. */

@@ -89,7 +89,8 @@ export async function authorize(access: Access, input: AuthorizeInput): Promise<
   ]);
   // Whether an app or environment exists is told only to those who may see the app (or grant roles
   // on every app): to anyone else a missing app and a hidden one answer alike.
-  const hidden = input.appId !== undefined && !access.decide('app.read', { appId: input.appId }).allowed && !access.decide('apps.grantRoles').allowed;
+  const aboutApp = !(PERMISSIONS.org as readonly string[]).includes(input.action) && input.action !== 'envType.deploy';
+  const hidden = aboutApp && input.appId !== undefined && !access.seesApp(input.appId);
   const concealed = (): AuthorizeResult => ({
     allowed: false,
     userId,

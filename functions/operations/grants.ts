@@ -9,6 +9,7 @@ import {
   assertMayRestrict,
   assertMayRevoke,
   assertNoSelfRaise,
+  assertNoSelfRestriction,
   widenedAt,
   type GrantTarget,
   type RoleToGrant,
@@ -49,16 +50,16 @@ export async function grantRole(access: Access, userId: string, at: GrantTarget,
   return withFreshReads(async () => {
     const previous = await grants.getUserGrant(orgId, userId, at.scope, at.target);
     if (previous && previous.role !== role.id) assertMayRevoke(access.grants, heldRole(previous), at);
-    // An environment role replaces the app role there: what it takes away must be the caller's to take.
-    if (at.scope === 'env' && !self) {
-      const collection = await getSubjectCollection(orgId, userId);
-      if (!collection.membership) throw notFound(`The member ${userId}`);
-      const before = grantsOf(access.org, collection);
+    // An environment role replaces the app role there: what it takes away must be the caller's to take
+    // (and no one takes it from themselves: they could not give it back).
+    if (at.scope === 'env') {
+      const before = self ? access.grants : await memberGrants(access, userId);
       const after: Grant[] = [
         ...before.filter((g) => !(g.via.kind === 'direct' && g.scope === 'env' && g.target === at.target)),
         { scope: 'env', target: at.target, role: role.id, permissions: role.permissions, via: { kind: 'direct' } },
       ];
-      assertMayRestrict(access.grants, { before, after }, at);
+      if (self) assertNoSelfRestriction({ before, after }, at);
+      else assertMayRestrict(access.grants, { before, after }, at);
     }
     await grants.putUserGrant({
       orgId,
@@ -71,6 +72,37 @@ export async function grantRole(access: Access, userId: string, at: GrantTarget,
     });
     return { userId, scope: at.scope, target: at.target, role: role.id };
   });
+}
+
+/** A member's grants in the caller's org (one Query), as the evaluator sees them. */
+export async function memberGrants(access: Access, userId: string): Promise<Grant[]> {
+  const collection = await getSubjectCollection(access.org.orgId, userId);
+  if (!collection.membership) throw notFound(`The member ${userId}`);
+  return grantsOf(access.org, collection);
+}
+
+/**
+ * Giving a member these grants (a team's copies, say) must not take from them on an environment what
+ * the caller could not take away directly (assertMayRestrict), nor from the caller themselves.
+ */
+export async function assertAddingKeepsAuthority(
+  access: Access,
+  userId: string,
+  added: Grant[],
+  targets: GrantTarget[],
+  replaced: (g: Grant) => boolean = () => false,
+): Promise<void> {
+  const envTargets = targets.filter((t) => t.scope === 'env');
+  if (envTargets.length === 0) return;
+  const self = userId === access.identity.userId;
+  // Administrators and Managers may restrict anyone (assertMayRestrict): no need to read the member.
+  if (!self && (access.isAdministrator || access.decide('apps.grantRoles').allowed)) return;
+  const before = self ? access.grants : await memberGrants(access, userId);
+  const after = [...before.filter((g) => !replaced(g)), ...added];
+  for (const at of envTargets) {
+    if (self) assertNoSelfRestriction({ before, after }, at);
+    else assertMayRestrict(access.grants, { before, after }, at);
+  }
 }
 
 /** Take a member's direct grant away: the same authority as giving it, except that anyone may drop their own. */

@@ -3,7 +3,7 @@
 
 import { DomainError, conflict, notFound, validationFailed } from '../domain/errors';
 import type { Grant } from '../domain/evaluator';
-import { assertMayChangeTeam, type GrantTarget, type HeldRole } from '../domain/grant-policy';
+import { assertMayChangeTeam, assertNoSelfRaise, type GrantTarget, type HeldRole } from '../domain/grant-policy';
 import type { Scope } from '../domain/permissions';
 import { clock } from '../lib/clock';
 import { getEnv, scopeChecks } from '../store/apps';
@@ -11,7 +11,7 @@ import * as store from '../store/teams';
 import { StaleRead, withFreshReads } from '../store/transact';
 import { logger } from '../http/logger';
 import type { Access } from './access';
-import { assertMayDropOwn, heldRole } from './grants';
+import { assertAddingKeepsAuthority, assertMayDropOwn, heldRole } from './grants';
 import { requireRole } from './roles';
 
 export interface TeamView {
@@ -27,6 +27,15 @@ const stateView = (s: store.TeamState): TeamView => ({
   ...teamView(s.team),
   members: s.members,
   grants: s.grants.map((g) => ({ scope: g.scope, target: g.target, role: g.role })),
+});
+
+/** The copy of a team grant a member holds, as the evaluator sees it. */
+const copyOf = (teamId: string, g: store.TeamGrant): Grant => ({
+  scope: g.scope,
+  target: g.target,
+  role: g.role,
+  permissions: heldRole(g).permissions,
+  via: { kind: 'team', teamId },
 });
 
 const held = (g: store.TeamGrant): HeldRole => ({
@@ -62,8 +71,13 @@ export async function addMember(access: Access, teamId: string, userId: string):
   const orgId = access.org.orgId;
   return withFreshReads(async () => {
     const state = await requireState(orgId, teamId);
-    assertMayChangeTeam(access.grants, state.grants.map(held));
+    const involved = state.grants.map(held);
+    assertMayChangeTeam(access.grants, involved);
     if (state.members.some((m) => m.userId === userId)) return stateView(state);
+    // Joining a team oneself is giving oneself its roles: none may be above one's own.
+    if (userId === access.identity.userId) for (const h of involved) assertNoSelfRaise(access.grants, h.role, h.at);
+    // Its environment roles replace the member's app role there: as if given directly.
+    await assertAddingKeepsAuthority(access, userId, state.grants.map((g) => copyOf(teamId, g)), involved.map((h) => h.at));
     if (state.members.length >= store.MAX_TEAM_MEMBERS) {
       throw conflict(`A team has at most ${store.MAX_TEAM_MEMBERS} members (one change must fit one transaction): split the team.`);
     }
@@ -133,6 +147,13 @@ export async function putGrant(
       ...(role.builtIn ? {} : { permissions: [...role.permissions] }),
       ...(at.envTypeId ? { envTypeId: at.envTypeId } : {}),
     };
+    // A caller in the team gives the role to themselves too.
+    if (state.members.some((m) => m.userId === access.identity.userId)) assertNoSelfRaise(access.grants, role, at);
+    // An environment role replaces each member's app role there: as if given to each directly.
+    if (at.scope === 'env') {
+      const sameTarget = (g: Grant) => g.via.kind === 'team' && g.via.teamId === teamId && g.scope === at.scope && g.target === at.target;
+      await Promise.all(state.members.map((m) => assertAddingKeepsAuthority(access, m.userId, [copyOf(teamId, grant)], [at], sameTarget)));
+    }
     await store.putTeamGrant(state, grant, scopeChecks(orgId, at.scope, at.target), clock.iso());
     return stateView({ ...state, grants: [...state.grants.filter((g) => g !== previous), grant] });
   });

@@ -81,7 +81,63 @@ describe('one’s own access', () => {
   });
 });
 
+describe('teams cannot do what a direct grant may not', () => {
+  const teamLead = async (admin: TestUser, path: (p: string) => string, user: TestUser, extra: string[] = []) => {
+    await admin.api('POST', path('/roles'), { id: 'team-lead', name: 'Team lead', scope: 'org', permissions: ['org.read', 'members.read', 'teams.manage', ...extra] });
+    expect((await admin.api('PUT', path(`/members/${user.userId}/role`), { role: 'team-lead' })).status).toBe(200);
+  };
+
+  it('no self-raise through a team: joining one, or giving one that one is in a role above one\'s own', async () => {
+    const { orgId, admin, members, path } = await world({ Member: 1 });
+    const [lead] = members.Member!;
+    await teamLead(admin, path, lead!, ['apps.grantRoles']);
+    expect((await lead!.api('PUT', path(`/apps/shop/members/${lead!.userId}`), { role: 'Owner' })).status).toBe(403);
+    expect((await lead!.api('POST', path('/teams'), { id: 'mine', name: 'Mine' })).status).toBe(201);
+    expect((await lead!.api('PUT', path('/teams/mine/grants'), { scope: 'app', appId: 'shop', role: 'Owner' })).status).toBe(200);
+    const join = await lead!.api('PUT', path(`/teams/mine/members/${lead!.userId}`));
+    expect(join.status).toBe(403);
+    expect(join.body.error.message).toMatch(/raise your own access/);
+    // and the other way round: in the team first, then the grant
+    expect((await lead!.api('POST', path('/teams'), { id: 'mine2', name: 'Mine 2' })).status).toBe(201);
+    expect((await lead!.api('PUT', path(`/teams/mine2/members/${lead!.userId}`))).status).toBe(200);
+    expect((await lead!.api('PUT', path('/teams/mine2/grants'), { scope: 'app', appId: 'shop', role: 'Owner' })).status).toBe(403);
+    expect((await decision(lead!, orgId, { action: 'app.delete', appId: 'shop' })).allowed).toBe(false);
+  });
+
+  it('a team\'s environment role does not lock out whom a direct grant could not', async () => {
+    const { orgId, admin, members, path } = await world({ Member: 2 });
+    const [lead, owner] = members.Member!;
+    await teamLead(admin, path, lead!);
+    await admin.api('PUT', path(`/apps/shop/envs/live/members/${lead!.userId}`), { role: 'Owner' });
+    await admin.api('PUT', path(`/apps/shop/members/${owner!.userId}`), { role: 'Owner' });
+    expect((await lead!.api('POST', path('/teams'), { id: 'jail', name: 'Jail' })).status).toBe(201);
+    expect((await lead!.api('PUT', path('/teams/jail/grants'), { scope: 'env', appId: 'shop', envId: 'live', role: 'Viewer' })).status).toBe(200);
+    const add = await lead!.api('PUT', path(`/teams/jail/members/${owner!.userId}`));
+    expect(add.status).toBe(403);
+    expect(add.body.error.message).toMatch(/take .* away from the member/);
+    // nor by giving the team the role once the Owner is in it
+    expect((await lead!.api('POST', path('/teams'), { id: 'jail2', name: 'Jail 2' })).status).toBe(201);
+    expect((await admin.api('PUT', path(`/teams/jail2/members/${owner!.userId}`))).status).toBe(200);
+    expect((await lead!.api('PUT', path('/teams/jail2/grants'), { scope: 'env', appId: 'shop', envId: 'live', role: 'Viewer' })).status).toBe(403);
+    expect((await decision(owner!, orgId, { action: 'env.manageMembers', appId: 'shop', envId: 'live' })).allowed).toBe(true);
+  });
+});
+
 describe('Owners and environment roles', () => {
+  it('no one restricts themselves (they could not undo it); a Manager restricted on an environment grants nothing there', async () => {
+    const { orgId, admin, members, path } = await world({ Member: 2, Manager: 1 });
+    const [owner, m] = [members.Member![0]!, members.Member![1]!];
+    const [manager] = members.Manager!;
+    await admin.api('PUT', path(`/apps/shop/members/${owner.userId}`), { role: 'Owner' });
+    const self = await owner.api('PUT', path(`/apps/shop/envs/dev/members/${owner.userId}`), { role: 'Viewer' });
+    expect(self.status).toBe(403);
+    expect(self.body.error.message).toMatch(/away from you/);
+    expect((await admin.api('PUT', path(`/apps/shop/envs/live/members/${manager!.userId}`), { role: 'Viewer' })).status).toBe(200);
+    expect((await decision(manager!, orgId, { action: 'env.manageMembers', appId: 'shop', envId: 'live' })).allowed).toBe(false);
+    expect((await manager!.api('PUT', path(`/apps/shop/envs/live/members/${m.userId}`), { role: 'Developer' })).status).toBe(403);
+    expect((await manager!.api('PUT', path(`/apps/shop/envs/dev/members/${m.userId}`), { role: 'Developer' })).status).toBe(200);
+  });
+
   it('an app Owner grants environment roles up to Deployer, never Owner', async () => {
     const { admin, members, path } = await world({ Member: 2 });
     const [owner, m] = members.Member!;
@@ -143,6 +199,22 @@ describe('Administrator-only permissions and the decision agreeing with the rout
     const hiddenEnv = await decision(m!, orgId, { action: 'env.deploy', appId: 'shop', envId: 'live' });
     const missingEnv = await decision(m!, orgId, { action: 'env.deploy', appId: 'shop', envId: 'nowhere' });
     expect(missingEnv.missing).toEqual(hiddenEnv.missing);
+    // an org action with a stray appId is answered as an org action
+    expect((await decision(m!, orgId, { action: 'members.invite', appId: 'shop' })).missing).toEqual(['members.invite on the organization']);
+    // the routes under an app answer alike for a hidden app and a missing one
+    for (const [method, suffix, body] of [
+      ['DELETE', '', undefined],
+      ['POST', '/envs', { id: 'x', type: 'development' }],
+      ['DELETE', '/envs/live', undefined],
+      ['PUT', `/envs/live/members/${m!.userId}`, { role: 'Viewer' }],
+      ['GET', '/members', undefined],
+    ] as const) {
+      const hiddenRes = await m!.api(method, path(`/apps/shop${suffix}`), body);
+      const missingRes = await m!.api(method, path(`/apps/nothing${suffix}`), body);
+      expect(hiddenRes.status, `${method} ${suffix}`).toBe(403);
+      expect(missingRes.status, `${method} ${suffix}`).toBe(403);
+      expect(missingRes.body.error.message.replace('nothing', 'shop')).toBe(hiddenRes.body.error.message);
+    }
     // someone who sees the app is told
     await admin.api('PUT', path(`/apps/shop/members/${m!.userId}`), { role: 'Viewer' });
     expect((await decision(m!, orgId, { action: 'env.deploy', appId: 'shop', envId: 'nowhere' })).missing).toEqual(['environment shop/nowhere does not exist']);
