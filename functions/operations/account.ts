@@ -10,6 +10,8 @@ import { ADMINISTRATOR } from '../domain/permissions';
 import { deleteFromDirectory } from '../cognito/directory';
 import { logger } from '../http/logger';
 import * as store from '../store/orgs';
+import { StaleRead } from '../store/transact';
+import { forgetInviter } from '../store/invitations';
 import { accessFor } from './access';
 import { deleteOrganization, removeMember } from './orgs';
 
@@ -35,43 +37,75 @@ const lastAdministratorOf = (orgs: Organization[]) =>
     { organizations: orgs.map((o) => ({ orgId: o.orgId, name: o.name })) },
   );
 
-/** Leave (or delete, when the user is its only member) each organization; a removal already done is fine. */
+/**
+ * Leave each shared organization, then delete those the user is the only member of (last: they are
+ * lost for good, so only once nothing else can refuse). A removal already done is fine; a refusal
+ * names its organization.
+ */
 async function leaveAll(identity: Identity, p: Plan): Promise<void> {
-  for (const org of p.deleteWith) {
-    try {
-      await deleteOrganization(await accessFor(org.orgId, identity), { onlyMember: true });
-    } catch (err) {
-      if ((err as DomainError).code === 'conflict') throw lastAdministratorOf([org]); // someone joined meanwhile
-      if ((err as DomainError).code !== 'not_found') throw err;
-    }
-  }
   for (const org of p.leave) {
     try {
       await removeMember(await accessFor(org.orgId, identity), identity.userId);
     } catch (err) {
-      if ((err as DomainError).code !== 'not_found') throw err;
+      const code = (err as DomainError).code;
+      if (code === 'last_administrator') throw lastAdministratorOf([org]); // another one was demoted meanwhile
+      if (code !== 'not_found') throw err;
+    }
+    // Invitations it sent stay valid; its name and address leave them.
+    await forgetInviter(org.orgId, identity.userId);
+  }
+  const deadline = Date.now() + ORG_DELETION_BUDGET_MS;
+  for (const org of p.deleteWith) {
+    try {
+      await deleteOrganization(await accessFor(org.orgId, identity), { onlyMember: true, deadlineMs: deadline });
+    } catch (err) {
+      const code = (err as DomainError).code;
+      if (code === 'conflict') throw lastAdministratorOf([org]); // someone joined meanwhile
+      if (code !== 'not_found') throw err;
     }
   }
 }
 
+/** How long one request sweeps the organizations it deletes, all of them together (the job finishes). */
+const ORG_DELETION_BUDGET_MS = 3_000;
+
 /**
  * Input: the caller. Primary course: refuse (409 last_administrator, naming the organizations) if the
- * caller is the only Administrator of an organization with other members; otherwise delete the
- * organizations they are the only member of, leave the others (each removal conditioned, as always,
- * on another Administrator remaining), delete the profile and the e-mail claim leaving a tombstone,
- * then the directory's user. Each step is complete on its own and the whole is idempotent: a refusal
- * half-way (a concurrent demotion, a join) leaves the account in fewer organizations, and the same
- * request again continues. The byPrincipal index is eventually consistent: the scheduled job looks
- * again a minute later (sweepDeletedAccounts).
+ * caller is the only Administrator of an organization with other members; mark the account (from then
+ * on it joins nothing: every join checks the profile) and decide again (a refusal now unmarks it);
+ * leave the shared organizations (each removal conditioned, as always, on another Administrator
+ * remaining), then delete those the caller is the only member of; delete the profile and the e-mail claim leaving a tombstone;
+ * then the directory's user. A refusal half-way (a concurrent demotion, a join) unmarks the account,
+ * which is then in fewer organizations; the same request again continues. Two deletions at once: both
+ * answer 204. The byPrincipal index is eventually consistent: the scheduled job looks again a minute
+ * later (sweepDeletedAccounts).
  */
 export async function deleteAccount(identity: Identity): Promise<void> {
   const user = await store.getUser(identity.userId);
-  if (!user) throw notFound('The account');
-  const memberships = await store.listUserMemberships(identity.userId);
-  const p = plan(memberships, await store.getOrganizations(memberships.map((m) => m.orgId)));
-  if (p.blocking.length > 0) throw lastAdministratorOf(p.blocking);
-  await leaveAll(identity, p);
-  await store.deleteUserAccount(user, Math.floor(Date.now() / 1000));
+  if (!user) {
+    if (await store.getAccountTombstone(identity.userId)) return; // deleted already (a concurrent request)
+    throw notFound('The account');
+  }
+  const planNow = async () => {
+    const memberships = await store.listUserMemberships(identity.userId);
+    const p = plan(memberships, await store.getOrganizations(memberships.map((m) => m.orgId)));
+    if (p.blocking.length > 0) throw lastAdministratorOf(p.blocking);
+    return p;
+  };
+  await planNow(); // a refusal known now writes nothing
+  await store.markAccountDeleting(identity.userId, new Date().toISOString());
+  try {
+    await leaveAll(identity, await planNow()); // again: a join may have landed before the mark
+  } catch (err) {
+    await store.unmarkAccountDeleting(identity.userId);
+    throw err;
+  }
+  try {
+    await store.deleteUserAccount(user, Math.floor(Date.now() / 1000));
+  } catch (err) {
+    if (err instanceof StaleRead && (await store.getAccountTombstone(identity.userId))) return; // the other request won
+    throw err;
+  }
   try {
     await deleteFromDirectory(identity.username);
   } catch (err) {
@@ -97,9 +131,16 @@ export async function sweepDeletedAccounts(settleSeconds = SETTLE_SECONDS): Prom
     const p = plan(memberships, await store.getOrganizations(memberships.map((m) => m.orgId)));
     try {
       await leaveAll(identity, { ...p, blocking: [] });
-      if (p.blocking.length > 0) logger.warn('deleted account is the last Administrator of organizations', { userId: t.userId, orgIds: p.blocking.map((o) => o.orgId) });
     } catch (err) {
       logger.warn('deleted account could not leave an organization: retried next run', { userId: t.userId, error: err as Error });
+      continue;
+    }
+    if (p.blocking.length > 0) {
+      // Should not happen (the account joins nothing once marked); if it does, a person must decide.
+      logger.error('deleted account is the only Administrator of organizations with members: kept for the next run', {
+        userId: t.userId,
+        orgIds: p.blocking.map((o) => o.orgId),
+      });
       continue;
     }
     await store.accountSwept(t.userId);

@@ -103,11 +103,11 @@ const SWEEP_PARALLELISM = 8;
  * most REQUEST_SWEEP_MS. Whatever is left the scheduled job finishes (sweepDeletedOrganizations): a
  * deletion that dies half-way is resumed, never orphaned.
  */
-export async function deleteOrganization(access: Access, options: { onlyMember?: boolean } = {}): Promise<void> {
+export async function deleteOrganization(access: Access, options: { onlyMember?: boolean; deadlineMs?: number } = {}): Promise<void> {
   const orgId = access.org.orgId;
-  await store.markOrganizationDeleted(orgId, clock.iso(), options);
+  await store.markOrganizationDeleted(orgId, clock.iso(), { ...(options.onlyMember ? { onlyMember: true } : {}) });
   try {
-    await sweepDeletedOrganization(orgId, Date.now() + REQUEST_SWEEP_MS);
+    await sweepDeletedOrganization(orgId, options.deadlineMs ?? Date.now() + REQUEST_SWEEP_MS);
   } catch (err) {
     // The deletion is committed; the job retries the sweep.
     logger.warn('organization sweep left to the scheduled job', { orgId, error: err as Error });

@@ -25,7 +25,7 @@ import { dynamo, table } from './client';
 import { scopeCheck } from './apps';
 import { userGrantItem } from './grants';
 import { keys, prefixes } from './keys';
-import { joinItems } from './orgs';
+import { joinItems, liveAccountCheck } from './orgs';
 import { decodeCursor, encodeCursor, queryAll } from './paging';
 import { transact, untilProcessed, type TxItem } from './transact';
 
@@ -391,7 +391,24 @@ export async function acceptInvitation(input: {
       },
     },
     ...join,
+    // An account being deleted joins nothing.
+    liveAccountCheck(membership.userId),
   ];
+  if (!own && membership.email !== inv.email) {
+    // The caller's own address had no pending invitation here when read: it must still have none, or an
+    // invite committed in between would be left pending for a member (a failure is a stale read).
+    items.push({
+      op: {
+        ConditionCheck: {
+          TableName: table(),
+          Key: keys.pendingInvitation(inv.orgId, membership.email),
+          ConditionExpression: GUARD_FREE,
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': now },
+        },
+      },
+    });
+  }
   if (own) {
     items.push(guardDeleteItem(inv.orgId, own.email, own.invitationId));
     if (own.invitation && (own.invitation.status === 'pending' || own.invitation.status === 'expired')) {
@@ -617,3 +634,41 @@ export async function importInvitations(invitations: StoredInvitation[], now: nu
   }
 }
 
+
+/** Who invited, once the inviter's account is deleted: the invitations stay valid, their name does not. */
+export const FORMER_MEMBER: Invitation['invitedBy'] = { userId: '', email: '', name: 'A former member' };
+
+/**
+ * Take a deleted account's name and address off the pending invitations it sent in an org (the link
+ * page and a resend would show them): Query `PK = ORG#o AND begins_with(SK, INV#)` filtered on the
+ * inviter, then per invitation an Update of it and of its guard, each conditioned on the inviter.
+ */
+export async function forgetInviter(orgId: string, userId: string): Promise<number> {
+  const sent = await queryAll({
+    TableName: table(),
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :inv)',
+    FilterExpression: 'invitedBy.userId = :u AND #status = :pending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':inv': prefixes.invitation, ':u': userId, ':pending': 'pending' },
+    ProjectionExpression: 'invitationId, email',
+  });
+  const forget = (key: { PK: string; SK: string }, extra: string, values: Record<string, unknown>) =>
+    dynamo
+      .send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: key,
+          UpdateExpression: 'SET invitedBy = :anon',
+          ConditionExpression: `invitedBy.userId = :u${extra}`,
+          ExpressionAttributeValues: { ':anon': FORMER_MEMBER, ':u': userId, ...values },
+        }),
+      )
+      .catch((err: Error) => {
+        if (err.name !== 'ConditionalCheckFailedException') throw err;
+      });
+  for (const inv of sent) {
+    await forget(keys.invitation(orgId, inv.invitationId as string), '', {});
+    await forget(keys.pendingInvitation(orgId, inv.email as string), ' AND invitationId = :id', { ':id': inv.invitationId });
+  }
+  return sent.length;
+}

@@ -1,7 +1,7 @@
 // Organizations, memberships and user profiles. Each exported function is one access pattern.
 
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DomainError, conflict, lastAdministrator, notFound } from '../domain/errors';
+import { DomainError, conflict, lastAdministrator, notFound, unauthenticated } from '../domain/errors';
 import { INITIAL_DEFAULT_ROLES, type DefaultRoles } from '../domain/evaluator';
 import type { Identity, Membership, Organization, OrganizationSettings, Page, UserProfile } from '../domain/model';
 import { ADMINISTRATOR, DEVELOPMENT_ENV_TYPE, isBuiltInRoleId } from '../domain/permissions';
@@ -116,7 +116,7 @@ function envTypeItem(orgId: string, typeId: string, createdAt: string): Item {
 
 /** Create an organization with its creator as the only Administrator, and the built-in env type. */
 export async function createOrganization(input: { orgId: string; name: string; creator: Identity; now: string }) {
-  await transact(organizationCreationItems(input));
+  await transact([...organizationCreationItems(input), liveAccountCheck(input.creator.userId)]);
 }
 
 function organizationCreationItems(input: { orgId: string; name: string; creator: Identity; now: string }): TxItem[] {
@@ -608,6 +608,50 @@ export async function createUserWithDefaultOrganization(input: { identity: Ident
     },
     ...organizationCreationItems({ orgId: input.orgId, name: input.orgName, creator: identity, now }),
   ]);
+}
+
+/**
+ * The account joins nothing from here on: every join (accepting an invitation, creating an
+ * organization) carries liveAccountCheck. Idempotent; unmarkAccountDeleting undoes it.
+ */
+export async function markAccountDeleting(userId: string, at: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: keys.user(userId),
+        UpdateExpression: 'SET deletingAt = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name === 'ConditionalCheckFailedException') throw notFound('The account');
+    throw err;
+  }
+}
+
+/** The deletion was refused: the account joins again. */
+export async function unmarkAccountDeleting(userId: string): Promise<void> {
+  await dynamo
+    .send(new UpdateCommand({ TableName: table(), Key: keys.user(userId), UpdateExpression: 'REMOVE deletingAt', ConditionExpression: 'attribute_exists(PK)' }))
+    .catch((err: Error) => {
+      if (err.name !== 'ConditionalCheckFailedException') throw err;
+    });
+}
+
+/** A join's check that the joining account exists and is not being deleted. */
+export function liveAccountCheck(userId: string): TxItem {
+  return {
+    op: {
+      ConditionCheck: {
+        TableName: table(),
+        Key: keys.user(userId),
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(deletingAt)',
+      },
+    },
+    onConditionFailed: () => unauthenticated('This account is being deleted or was deleted. Sign in again to start a new one.'),
+  };
 }
 
 /** A deleted account: when it was deleted (epoch seconds of the real clock, as tokens' iat) and by whom. */

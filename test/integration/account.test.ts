@@ -36,7 +36,15 @@ describe('deleting one’s account', () => {
     // the leaver is also an Administrator of `shared` beside its creator
     expect((await admin.api('PUT', `/v1/orgs/${shared}/members/${leaver!.userId}/role`, { role: 'Administrator' })).status).toBe(200);
 
+    // an invitation the leaver sent stays valid, without the leaver's name or address
+    const guestEmail = `guest-${leaver!.userId.slice(0, 8)}@example.com`;
+    expect((await leaver!.api('POST', `/v1/orgs/${shared}/invitations`, { email: guestEmail })).status).toBe(201);
+    const guestToken = /\/invite\/([A-Za-z0-9_.-]+)/.exec((await h.mailTo(guestEmail)).at(-1)!.body.text ?? '')![1]!;
+
     expect((await leaver!.api('DELETE', '/v1/me')).status).toBe(204);
+    const preview = (await fetch(`${h.url}/v1/invitations/${guestToken}`).then((r) => r.json())) as { invitedBy: unknown };
+    expect(preview.invitedBy).toEqual({ name: 'A former member', email: '' });
+    expect(JSON.stringify(await admin.api('GET', `/v1/orgs/${shared}/members`))).not.toContain(leaver!.email);
     expect(await getMembership(shared, leaver!.userId)).toBeUndefined();
     expect(await getOrganization(shared)).toMatchObject({ adminCount: 1, memberCount: 1 });
     expect(await getOrganization(own)).toBeUndefined();
@@ -49,7 +57,7 @@ describe('deleting one’s account', () => {
     expect(stale.body.error.message).toMatch(/account was deleted/);
     expect((await leaver!.api('POST', '/v1/orgs', { name: 'Sneaky' })).status).toBe(401);
     expect((await leaver!.api('GET', `/v1/orgs/${shared}`)).status).toBe(404);
-    expect((await leaver!.api('DELETE', '/v1/me')).status).toBe(404);
+    expect((await leaver!.api('DELETE', '/v1/me')).status).toBe(204); // deleted already: idempotent
 
     // signing in again (a token issued after the deletion) starts a new account
     await sleep(1100);
@@ -67,7 +75,32 @@ describe('deleting one’s account', () => {
       await addMember(orgId, second, 'Administrator');
       const answers = await Promise.all([admin.api('DELETE', '/v1/me'), second.api('DELETE', '/v1/me')]);
       expect(answers.map((a) => a.status).sort()).toEqual([204, 409]);
-      expect(answers.find((a) => a.status === 409)!.body.error.code).toBe('last_administrator');
+      const refused = answers.find((a) => a.status === 409)!;
+      expect(refused.body.error.code).toBe('last_administrator');
+      expect(refused.body.error.details.organizations).toEqual([{ orgId, name: 'Fixture Org' }]);
+      expect(await getOrganization(orgId)).toMatchObject({ adminCount: 1, memberCount: 1 });
+      // the refused one lost nothing it cannot get back: its own Default Organization is still there
+      const loser = answers[0]!.status === 409 ? admin : second;
+      const mine = await loser.api('GET', '/v1/me');
+      expect(mine.status).toBe(200);
+      expect(mine.body.organizations.map((o: { orgId: string }) => o.orgId)).toContain(orgId);
+      if (loser === admin) expect(mine.body.organizations).toHaveLength(2);
+    }
+  });
+
+  it('racing an invitation accept (even one making it Administrator), leaves the deleted account a member of nothing', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { orgId, admin } = await orgWithMembers(h);
+      const leaver = await h.user();
+      const sent = await admin.api('POST', `/v1/orgs/${orgId}/invitations`, { email: leaver.email, role: 'Administrator' });
+      expect(sent.status).toBe(201);
+      const token = /\/invite\/([A-Za-z0-9_.-]+)/.exec((await h.mailTo(leaver.email)).at(-1)!.body.text ?? "")![1]!;
+      const [deleted, accepted] = await Promise.all([leaver.api('DELETE', '/v1/me'), leaver.api('POST', `/v1/invitations/${token}/accept`)]);
+      // Either the accept committed first (and the deletion left the org again) or the marked account joined nothing.
+      expect([200, 401]).toContain(accepted.status);
+      expect(deleted.status).toBe(204);
+      await sweepDeletedAccounts(0);
+      expect(await getMembership(orgId, leaver.userId)).toBeUndefined();
       expect(await getOrganization(orgId)).toMatchObject({ adminCount: 1, memberCount: 1 });
     }
   });

@@ -82,6 +82,25 @@ async function rowsOf(admin: TestUser, orgId: string, email: string): Promise<st
 }
 
 describe('an address that joins while it is invited again', () => {
+  it('an invite to the caller\'s own address committed while they accept another address\'s link is revoked by the accept', async () => {
+    const admin = await h.user();
+    const orgId = await orgWith(admin);
+    expect((await admin.api('PATCH', `/v1/orgs/${orgId}`, { settings: { invitationsAllowAnyAccount: true } })).status).toBe(200);
+    const user = await h.user();
+    const other = newEmail('other');
+    expect((await invite(admin, orgId, { email: other })).status).toBe(201);
+    const token = await linkTokenFor(other);
+    // The accept reads "no invitation pending for my address", then an invite to it commits, then the accept writes.
+    const hold = holdAfter(invitationStore, 'getPendingInvitationId', (o: string, e: string) => o === orgId && e === user.email);
+    const accepting = user.api('POST', `/v1/invitations/${token}/accept`);
+    await hold.reached;
+    expect((await invite(admin, orgId, { email: user.email })).status).toBe(201);
+    hold.release();
+    expect((await accepting).status).toBe(200);
+    expect(await rowsOf(admin, orgId, user.email)).toEqual(['active']);
+    expect(await invitationStore.getPendingInvitationId(orgId, user.email)).toBeUndefined();
+  });
+
   it('an invite that found no membership while the address joined answers 409 already_member and leaves no invitation', async () => {
     const { admin, orgId, email, token } = await invited();
     const invitee = await h.user({ email });
