@@ -27,4 +27,5 @@ export const displayName = (what: string) =>
     .trim()
     .min(1, `${what} must not be empty`)
     .max(100, `${what} must be at most 100 characters`)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${what} must not contain control characters`);
+    // Control characters, line separators and bidirectional overrides: a name is shown on one line, as written.
+    .refine((s) => !/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(s), `${what} must not contain control, line-separator or bidirectional-override characters`);

@@ -89,12 +89,17 @@ export const MAX_INVITER_NAME_LENGTH = 100;
  * 100 characters. A name could otherwise write lines of its own above the real link. Empty: undefined.
  */
 export function inviterDisplayName(raw: string | undefined): string | undefined {
+  return displayLine(raw, MAX_INVITER_NAME_LENGTH);
+}
+
+/** A name as one plain line: no control, line-separator or bidi-override characters, at most `max` characters. */
+export function displayLine(raw: string | undefined, max = 100): string | undefined {
   if (!raw) return undefined;
   const line = raw
     .replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const capped = Array.from(line).slice(0, MAX_INVITER_NAME_LENGTH).join('').trim();
+  const capped = Array.from(line).slice(0, max).join('').trim();
   return capped || undefined;
 }
 

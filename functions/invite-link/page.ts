@@ -133,7 +133,7 @@ export function renderInvitePage(view: InvitePageView): string {
   if (view.kind === 'error') {
     return layout(view.title, `<h1>${e(view.title)}</h1>\n<p role="alert">${e(view.message)}</p>\n<p><a href="/">Go to org-access</a></p>`, false);
   }
-  const inviter = view.inviterName ? `${view.inviterName} (${view.inviterEmail})` : view.inviterEmail;
+  const inviter = view.inviterName && view.inviterEmail ? `${view.inviterName} (${view.inviterEmail})` : view.inviterName || view.inviterEmail || 'Someone';
   const main = `<h1>Join ${e(view.orgName)}</h1>
 <p>${e(inviter)} invited <strong>${e(view.email)}</strong> to the organization <strong>${e(view.orgName)}</strong>.</p>
 <dl>

@@ -2,7 +2,7 @@
 // when it expires. Everything interpolated into the HTML part is escaped; the inviter's name (from
 // sign-in claims) is made one short line in both parts, so it cannot add lines of its own to the text.
 
-import { inviterDisplayName } from '../domain/invitations';
+import { displayLine, inviterDisplayName } from '../domain/invitations';
 
 export interface InvitationMailInput {
   orgName: string;
@@ -35,12 +35,15 @@ const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
 export function invitationMail(input: InvitationMailInput): Mail {
   const name = inviterDisplayName(input.inviterName);
-  const inviter = name ? `${name} (${oneLine(input.inviterEmail)})` : oneLine(input.inviterEmail);
+  const email = oneLine(input.inviterEmail);
+  const inviter = name && email ? `${name} (${email})` : name || email || 'Someone';
+  // Organization names are validated on input; those stored before are made one line here too.
+  const orgName = displayLine(input.orgName) ?? 'an organization';
   const expires = formatExpiry(input.expiresAt);
   const role = input.role ? ` as ${input.role}` : '';
-  const subject = oneLine(`You are invited to join ${input.orgName}`).slice(0, 200);
+  const subject = oneLine(`You are invited to join ${orgName}`).slice(0, 200);
   const text = [
-    `${inviter} invited you to join the organization "${input.orgName}"${role}.`,
+    `${inviter} invited you to join the organization "${orgName}"${role}.`,
     '',
     'Accept the invitation here:',
     input.link,
@@ -52,7 +55,7 @@ export function invitationMail(input: InvitationMailInput): Mail {
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
 <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a;">
-<p>${e(inviter)} invited you to join the organization <strong>${e(input.orgName)}</strong>${e(role)}.</p>
+<p>${e(inviter)} invited you to join the organization <strong>${e(orgName)}</strong>${e(role)}.</p>
 <p><a href="${e(input.link)}" style="display: inline-block; padding: .6em 1.2em; background: #1d4ed8; color: #fff; text-decoration: none; border-radius: 6px;">Accept the invitation</a></p>
 <p>Or open this link: <a href="${e(input.link)}">${e(input.link)}</a></p>
 <p style="color: #555;">The link works once and expires at ${e(expires)} (24 hours after it was sent). If you did not expect this invitation, ignore this e-mail.</p>

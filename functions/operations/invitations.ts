@@ -30,7 +30,7 @@ import { builtInRole, type Permission, type RoleDefinition } from '../domain/per
 import { logger } from '../http/logger';
 import { config } from '../lib/config';
 import { clock } from '../lib/clock';
-import { sendMail } from '../mail/ses';
+import { MailUnconfirmed, sendMail } from '../mail/ses';
 import { invitationMail } from '../mail/templates';
 import * as store from '../store/invitations';
 import { getMembership, getOrganization, getUserIdByEmail } from '../store/orgs';
@@ -142,9 +142,27 @@ async function checkedAppRoles(access: Access, appRoles: AppRoleGrant[]): Promis
   return appRoles.map((a) => ({ appId: a.appId, role: a.role }));
 }
 
+/**
+ * Whether the mail went: 'sent', or 'unconfirmed' when SES may have sent it (it timed out after taking
+ * the request): then the invitation stays as written, since its link may be in the invitee's mailbox,
+ * and the caller is told to resend if it does not arrive. A certain failure throws mail_failed.
+ */
+export type MailOutcome = 'sent' | 'unconfirmed';
+
 /** Mail the link of a (re)issued invitation. */
-async function mailInvitation(org: Organization, inv: StoredInvitation, secret: string): Promise<void> {
+async function mailInvitation(org: Organization, inv: StoredInvitation, secret: string): Promise<MailOutcome> {
   const link = `${config.publicUrl}/invite/${formatToken({ orgId: inv.orgId, invitationId: inv.invitationId, secret })}`;
+  try {
+    await sendInvitationMail(org, inv, link);
+    return 'sent';
+  } catch (err) {
+    if (!(err instanceof MailUnconfirmed)) throw err;
+    logger.warn('invitation mail not confirmed by SES: kept, resend if it does not arrive', { orgId: inv.orgId, invitationId: inv.invitationId, reason: err.reason });
+    return 'unconfirmed';
+  }
+}
+
+async function sendInvitationMail(org: Organization, inv: StoredInvitation, link: string): Promise<void> {
   await sendMail(
     inv.email,
     invitationMail({
@@ -191,20 +209,19 @@ async function reissueAndMail(
   now: number,
   changes: Partial<StoredInvitation>,
   inviteeUserId: string | undefined,
-): Promise<StoredInvitation> {
+): Promise<{ invitation: StoredInvitation; mail: MailOutcome }> {
   assertReissuable(current, now);
   const secret = newSecret();
   const next = reissued(current, secret, now, changes);
   await store.reissueInvitation(current, next, now, hourlyLimit(), inviteeUserId);
   try {
-    await mailInvitation(org, next, secret);
+    return { invitation: next, mail: await mailInvitation(org, next, secret) };
   } catch (err) {
     await store.restoreInvitation(current, next, now).catch((undo: Error) =>
       logger.warn('could not restore an invitation after a failed resend', { orgId: next.orgId, invitationId: next.invitationId, error: undo.name }),
     );
     throw err;
   }
-  return next;
 }
 
 /**
@@ -219,7 +236,7 @@ async function reissueAndMail(
 export async function invite(
   access: Access,
   input: { email: string; role?: string | undefined; appRoles?: AppRoleGrant[] | undefined },
-): Promise<InvitationView & { resent: boolean }> {
+): Promise<InvitationView & { resent: boolean; mail: MailOutcome }> {
   const org = access.org;
   const orgId = org.orgId;
   const email = input.email;
@@ -252,12 +269,13 @@ export async function invite(
       const pendingId = await store.getPendingInvitationId(orgId, email);
       const current = pendingId ? await store.getInvitation(orgId, pendingId) : undefined;
       if (!current || (current.status !== 'pending' && current.status !== 'expired')) throw new StaleRead();
-      const next = await reissueAndMail(org, current, now, { ...roles, appRoles, invitedBy: inviter }, inviteeUserId);
+      const { invitation: next, mail } = await reissueAndMail(org, current, now, { ...roles, appRoles, invitedBy: inviter }, inviteeUserId);
       logger.info('invitation resent', { orgId, invitationId: next.invitationId });
-      return { ...toView(next, now), resent: true };
+      return { ...toView(next, now), resent: true, mail };
     }
+    let mail: MailOutcome;
     try {
-      await mailInvitation(org, invitation, secret);
+      mail = await mailInvitation(org, invitation, secret);
     } catch (err) {
       await store.deleteUnsentInvitation(invitation, now).catch((undo: Error) =>
         logger.warn('could not remove an invitation after a failed mail', { orgId, invitationId: invitation.invitationId, error: undo.name }),
@@ -265,7 +283,7 @@ export async function invite(
       throw err;
     }
     logger.info('invitation sent', { orgId, invitationId: invitation.invitationId });
-    return { ...toView(invitation, now), resent: false };
+    return { ...toView(invitation, now), resent: false, mail };
   });
 }
 
@@ -280,7 +298,7 @@ async function invitationOf(access: Access, invitationId: string): Promise<Store
  * then on. The resender must be allowed to give the invitation's role. A custom role is copied again as
  * it is defined now (it may have been deleted and re-created under its id since); a deleted one: 409.
  */
-export async function resend(access: Access, invitationId: string): Promise<InvitationView> {
+export async function resend(access: Access, invitationId: string): Promise<InvitationView & { mail: MailOutcome }> {
   return withFreshReads(async () => {
     const now = clock.nowSeconds();
     const current = await invitationOf(access, invitationId);
@@ -289,9 +307,10 @@ export async function resend(access: Access, invitationId: string): Promise<Invi
       conflict(`The role ${roleId} of this invitation was deleted: revoke the invitation and invite again with another role.`),
     );
     const inviteeUserId = await nonMemberInvitee(current.orgId, current.email);
-    const next = await reissueAndMail(access.org, current, now, { ...roles, invitedBy: current.invitedBy }, inviteeUserId);
+    // Whoever resends is who invites now (the first inviter may have left, or deleted their account).
+    const { invitation: next, mail } = await reissueAndMail(access.org, current, now, { ...roles, invitedBy: inviterOf(access.identity) }, inviteeUserId);
     logger.info('invitation resent', { orgId: next.orgId, invitationId });
-    return toView(next, now);
+    return { ...toView(next, now), mail };
   });
 }
 

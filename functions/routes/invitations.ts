@@ -22,7 +22,7 @@ export const createInvitation = defineRoute({
   group: 'invitations',
   operationId: 'createInvitation',
   summary:
-    'Invite an e-mail address (Administrators and Managers), optionally with the org role and app roles to grant. An address with a pending invitation gets it again (resent: true) with a new link. 409 already_member, 429 rate_limited, 502 mail_failed.',
+    'Invite an e-mail address (Administrators and Managers), optionally with the org role and app roles to grant. An address with a pending invitation gets it again (resent: true) with a new link. mail: sent, or unconfirmed when SES timed out after taking the mail (the invitation is kept: resend if it does not arrive). 409 already_member, 429 rate_limited, 502 mail_failed (SES refused it: nothing was changed).',
   auth: 'user',
   permission: { action: 'members.invite', check: 'route' },
   params: orgParams,
@@ -48,7 +48,7 @@ export const resendInvitation = defineRoute({
   group: 'invitations',
   operationId: 'resendInvitation',
   summary:
-    'Send a pending or expired invitation again: a new link valid for 24 hours; the old link is dead. A custom org role is copied again as defined now. 409 conflict if it was accepted, revoked or its custom role deleted; 409 already_member if the address has joined.',
+    'Send a pending or expired invitation again (the resender becomes the inviter): a new link valid for 24 hours; the old link is dead; mail as for an invite. A custom org role is copied again as defined now. 409 conflict if it was accepted, revoked or its custom role deleted; 409 already_member if the address has joined.',
   auth: 'user',
   permission: { action: 'members.invite', check: 'route' },
   params: invitationParams,

@@ -171,3 +171,15 @@ describe('the invite page', () => {
     expect(html).not.toContain('<script>');
   });
 });
+
+describe('what proves SES never took a mail', () => {
+  it('a refusal (4xx) or a connection that never reached it; not a timeout or a server error', async () => {
+    const { mailCertainlyNotSent } = await import('../../functions/mail/ses');
+    expect(mailCertainlyNotSent({ name: 'MessageRejected', $metadata: { httpStatusCode: 400 } })).toBe(true);
+    expect(mailCertainlyNotSent({ name: 'Throttling', $metadata: { httpStatusCode: 400 } })).toBe(true);
+    expect(mailCertainlyNotSent(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(mailCertainlyNotSent({ name: 'TimeoutError' })).toBe(false);
+    expect(mailCertainlyNotSent({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })).toBe(false);
+    expect(mailCertainlyNotSent(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(false);
+  });
+});

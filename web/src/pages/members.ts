@@ -7,6 +7,10 @@ import { withinCeiling } from '../caller';
 import { status } from '../status';
 import { act, load, roleOptions, section, table, type RoleOption } from './common';
 
+/** The mail service took the mail but did not confirm it: the invitation stands, a resend is the remedy. */
+const UNCONFIRMED = (address: string) =>
+  `The invitation to ${address} was saved, but the mail service did not confirm the e-mail. If it does not arrive in a few minutes, use Resend.`;
+
 interface MemberRow {
   userId?: string;
   invitationId?: string;
@@ -130,7 +134,13 @@ export async function membersPage(ctx: PageContext) {
       const resend = h('button', { type: 'button', class: 'secondary' }, 'Resend');
       resend.addEventListener('click', () =>
         void busy(actions, async () => {
-          const ok = await act(`Sending a new link to ${m.email}…`, () => api('POST', `${base}/invitations/${seg(invitationId)}/resend`), `A new invitation link was sent to ${m.email}. The old link no longer works.`);
+          let mail: string | undefined;
+          const ok = await act(
+            `Sending a new link to ${m.email}…`,
+            async () => (mail = (await api<{ mail?: string }>('POST', `${base}/invitations/${seg(invitationId)}/resend`))?.mail),
+            `A new invitation link was sent to ${m.email}. The old link no longer works.`,
+          );
+          if (ok && mail === 'unconfirmed') status.error(new Error(UNCONFIRMED(m.email)));
           if (ok) await reload();
         }),
       );
@@ -192,14 +202,15 @@ function inviteForm(base: string, roles: RoleOption[], onInvited: () => void) {
       return;
     }
     void busy(form, async () => {
-      let resent = false;
+      let answer: { resent?: boolean; mail?: string } | undefined;
       const ok = await act(
         `Inviting ${address}…`,
-        async () => (resent = (await api<{ resent?: boolean }>('POST', `${base}/invitations`, { email: address, ...(role.value ? { role: role.value } : {}) }))?.resent === true),
+        async () => (answer = await api<{ resent?: boolean; mail?: string }>('POST', `${base}/invitations`, { email: address, ...(role.value ? { role: role.value } : {}) })),
         `Invitation sent to ${address}.`,
         form,
       );
-      if (ok && resent) status.success(`${address} was already invited: a new link was sent and the earlier one no longer works.`);
+      if (ok && answer?.resent) status.success(`${address} was already invited: a new link was sent and the earlier one no longer works.`);
+      if (ok && answer?.mail === 'unconfirmed') status.error(new Error(UNCONFIRMED(address)));
       if (ok) {
         form.reset();
         onInvited();
