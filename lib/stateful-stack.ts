@@ -18,6 +18,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { keys } from '../functions/store/keys';
 import { TABLE } from '../functions/store/table';
 import { derive, type OrgAccessConfig } from './config';
 import { ServiceFunction, type TableAccess } from './constructs/service-function';
@@ -264,7 +265,7 @@ export class StatefulStack extends Stack {
     const preSignUp = new ServiceFunction(this, 'PreSignUp', {
       entry: 'functions/cognito/pre-sign-up.ts',
       description: 'org-access Cognito pre-sign-up: links a federated identity to the user with the same verified e-mail',
-    });
+    }).useTable(table, PRE_SIGN_UP_TABLE_ACCESS);
     const postConfirmation = new ServiceFunction(this, 'PostConfirmation', {
       entry: 'functions/cognito/post-confirmation.ts',
       description: 'org-access Cognito post-confirmation: creates the profile and the Default Organization',
@@ -339,6 +340,8 @@ export class StatefulStack extends Stack {
 
 /** Post-confirmation creates the profile and the Default Organization (functions/operations/orgs.ts ensureUser). */
 export const POST_CONFIRMATION_TABLE_ACCESS: TableAccess = { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] };
+/** Pre-sign-up reads one kind of item: the e-mail claim naming the user an address belongs to. */
+export const PRE_SIGN_UP_TABLE_ACCESS: TableAccess = { actions: ['dynamodb:GetItem'], partitionKeys: [`${keys.email('').PK}*`] };
 
 /**
  * A provider's client secret as a CloudFormation dynamic reference. CloudFormation resolves it only

@@ -53,7 +53,9 @@ export const GROUP_PERMISSIONS: Record<RouteGroup, { table?: TableAccess; mail?:
     },
     directory: true,
   },
-  orgs: { table: { actions: [...ACCESS_READS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], indexes: ['byScope'] } },
+  orgs: {
+    table: { actions: [...ACCESS_READS, 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], indexes: ['byScope'] },
+  },
   members: {
     table: {
       actions: [...ACCESS_READS, 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],

@@ -1,6 +1,8 @@
 // What the Cognito triggers need to know about federated users, as pure functions (no AWS import):
 // who a new sign-up is, and which existing user (if any) it should be linked to.
 
+import { email as emailSchema } from '../domain/ids';
+
 /** Cognito allows at most this many external identities linked to one user. */
 export const MAX_LINKED_IDENTITIES = 5;
 
@@ -28,9 +30,10 @@ export function parseFederatedUserName(userName: string, providers: readonly str
 
 /** A normalized e-mail address, or undefined if it is not one. */
 export function normalizeEmail(value: string | undefined): string | undefined {
-  const email = value?.trim().toLowerCase();
-  if (!email || email.length > 254 || !/^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/.test(email)) return undefined;
-  return email;
+  // The API's own rule (functions/domain/ids.ts, as functions/http/auth.ts applies it to tokens): an
+  // address the API would refuse in a token gets no profile here, and is never linked.
+  const parsed = emailSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The most characters of a display name the service keeps (as functions/domain/ids.ts displayName). */
@@ -58,6 +61,8 @@ export function isVerified(value: unknown): boolean {
 
 export interface PoolUser {
   username: string;
+  /** The pool user's `sub` (the service's user id). */
+  sub?: string;
   /** The e-mail attribute as the pool stores it (the provider's casing). */
   email?: string;
   /** UserStatus: CONFIRMED, EXTERNAL_PROVIDER, UNCONFIRMED, ... */

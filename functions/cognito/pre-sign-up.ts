@@ -10,7 +10,9 @@
 //
 // Finding the user with the address: the pool keeps each provider's casing of the e-mail (Google may
 // send `Ann@Example.com`) and ListUsers' `email = "…"` filter is documented as an exact match, so the
-// lookup asks for the address as this provider sent it and lower-cased, and compares normalized.
+// lookup asks for the address as this provider sent it and lower-cased, and, casing aside, for the user
+// whose `sub` the service's own e-mail claim (`EMAIL#<normalized>`, written at first sign-in) names;
+// it compares normalized.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -22,6 +24,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { PreSignUpTriggerEvent } from 'aws-lambda';
 import { logger } from '../http/logger';
+import { getUserIdByEmail } from '../store/orgs';
 import { countIdentities, decideLink, isVerified, normalizeEmail, parseFederatedUserName, type PoolUser } from './identities';
 
 // The SDK honours AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER (tests point it at a local fake).
@@ -45,7 +48,10 @@ async function preSignUp(event: PreSignUpTriggerEvent): Promise<PreSignUpTrigger
     return event;
   }
 
-  const decision = decideLink(event.userName, email, await usersWithEmail(event.userPoolId, [attributes.email!.trim(), email]));
+  const candidates = await usersWithEmail(event.userPoolId, [attributes.email!.trim(), email]);
+  const owner = await getUserIdByEmail(email);
+  if (owner && !candidates.some((u) => u.sub === owner)) candidates.push(...(await usersWithFilter(event.userPoolId, `sub = "${escapeFilter(owner)}"`)));
+  const decision = decideLink(event.userName, email, candidates);
   if (decision.kind === 'refuse') throw new Error(decision.message);
   if (decision.kind === 'link') {
     await cognito.send(
@@ -71,18 +77,25 @@ async function preSignUp(event: PreSignUpTriggerEvent): Promise<PreSignUpTrigger
 async function usersWithEmail(userPoolId: string, forms: string[]): Promise<PoolUser[]> {
   const byUsername = new Map<string, PoolUser>();
   for (const form of new Set(forms)) {
-    const filter = `email = "${form.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-    const out = await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 10 }));
-    for (const user of (out.Users ?? []).map(toPoolUser)) byUsername.set(user.username, user);
+    for (const user of await usersWithFilter(userPoolId, `email = "${escapeFilter(form)}"`)) byUsername.set(user.username, user);
   }
   return [...byUsername.values()];
+}
+
+const escapeFilter = (value: string) => value.replace(/["\\]/g, (c) => `\\${c}`);
+
+async function usersWithFilter(userPoolId: string, filter: string): Promise<PoolUser[]> {
+  const out = await cognito.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 10 }));
+  return (out.Users ?? []).map(toPoolUser);
 }
 
 function toPoolUser(user: UserType): PoolUser {
   const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value;
   const email = attribute('email');
+  const sub = attribute('sub');
   return {
     username: user.Username ?? '',
+    ...(sub ? { sub } : {}),
     ...(email ? { email } : {}),
     ...(user.UserStatus ? { status: user.UserStatus } : {}),
     enabled: user.Enabled !== false,

@@ -100,6 +100,8 @@ export const prefixes = {
   principalUser: 'USER#',
   principalTeam: 'TEAM#',
   principalOrg: 'ORG#',
+  /** Every partition of the GitHub OIDC wrapper (OIDCSTATE#, OIDCCODE#, OIDCJWKS): what no other function writes. */
+  oidcPartitions: 'OIDC',
   /** Every user collection of one org (a members-list cursor's PK). */
   subjectsOf: (orgId: string) => `ORG#${orgId}#USER#`,
 } as const;

@@ -17,6 +17,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resolve } from 'node:path';
 import type { IndexName } from '../../functions/store/table';
+import { prefixes } from '../../functions/store/keys';
 import { ENV } from '../environment';
 
 /** The project root: entry paths in the route table are relative to it. */
@@ -55,6 +56,8 @@ export const TABLE_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 export type TableAction = (typeof TABLE_ACTIONS)[number];
+const WRITE_ACTIONS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const WRAPPER_PARTITIONS = `${prefixes.oidcPartitions}*`;
 
 /** One grant on the table: exactly these actions, optionally only on items of some partitions. */
 export interface TableAccess {
@@ -130,6 +133,21 @@ export class ServiceFunction extends NodejsFunction {
    */
   useTable(table: dynamodb.ITable, ...grants: TableAccess[]): this {
     this.addEnvironment(ENV.tableName, table.tableName);
+    // The GitHub wrapper's items (its pending sign-ins, codes and published signing keys: what GitHub
+    // sign-in trusts) are written by the wrapper's functions only, which are limited to them by
+    // partition; every other function that writes to the table is denied them outright.
+    const writes = grants.flatMap((g) => g.actions).filter((a) => WRITE_ACTIONS.includes(a));
+    if (writes.length > 0 && grants.every((g) => !g.partitionKeys)) {
+      this.serviceRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'NoGitHubWrapperItems',
+          effect: iam.Effect.DENY,
+          actions: [...new Set(writes)],
+          resources: [table.tableArn],
+          conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [WRAPPER_PARTITIONS] } },
+        }),
+      );
+    }
     for (const grant of grants) {
       const conditions = grant.partitionKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitionKeys] } } : undefined;
       this.serviceRole.addToPrincipalPolicy(

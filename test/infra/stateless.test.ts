@@ -389,7 +389,7 @@ describe('table access of every function', () => {
     const partitions: { actions: string[]; leadingKeys?: string[] }[] = [];
     for (const st of statementsOf(template, roleId)) {
       const stActions = [st.Action].flat();
-      if (!stActions.some((a) => a.startsWith('dynamodb:'))) continue;
+      if (st.Effect !== 'Allow' || !stActions.some((a) => a.startsWith('dynamodb:'))) continue;
       const resources = [st.Resource].flat().map((r) => JSON.stringify(throughImports(r, templates())));
       for (const r of resources) {
         const index = /\/index\/([A-Za-z]+)/.exec(r)?.[1];
@@ -408,7 +408,7 @@ describe('table access of every function', () => {
   /** Reviewed by hand: what each function may do to the table (the scan below checks it against the code). */
   const PINNED: Record<string, { actions: string[]; indexes?: string[] }> = {
     MeFunction: { actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byPrincipal', 'byScope'] },
-    OrgsFunction: { actions: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
+    OrgsFunction: { actions: ['BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
     MembersFunction: { actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
     InvitationsFunction: { actions: ['BatchGetItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] },
     AppsFunction: { actions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'], indexes: ['byScope'] },
@@ -421,7 +421,7 @@ describe('table access of every function', () => {
       actions: ['BatchGetItem', 'BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
       indexes: ['byExpiry', 'byPrincipal', 'byScope'],
     },
-    PreSignUp: { actions: [] },
+    PreSignUp: { actions: ['GetItem'] },
     PostConfirmation: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     GitHubOidcAuthorize: { actions: ['PutItem'] },
     GitHubOidcCallback: { actions: ['DeleteItem', 'PutItem'] },
@@ -462,6 +462,26 @@ describe('table access of every function', () => {
     expect(partitionsOf('GitHubOidcUserinfo')).toEqual([{ actions: ['Query'], leadingKeys: ['OIDCJWKS'] }]);
     expect(partitionsOf('GitHubOidcJwks')).toEqual([{ actions: ['Query'], leadingKeys: ['OIDCJWKS'] }]);
     expect(partitionsOf('GitHubOidcOpenidConfiguration')).toEqual([]);
+    // and pre-sign-up reads only e-mail claims
+    expect(partitionsOf('PreSignUp')).toEqual([{ actions: ['GetItem'], leadingKeys: ['EMAIL#*'] }]);
+  });
+
+  it("denies every function but the GitHub wrapper's writes to the wrapper's items (what GitHub sign-in trusts)", () => {
+    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    let checked = 0;
+    for (const { fn, id, template, roleId } of serviceFunctions()) {
+      const granted = tableGrants(template, roleId).actions.filter((a) => writes.includes(a));
+      const denies = statementsOf(template, roleId).filter((st) => st.Effect === 'Deny');
+      if (fn.entryFile === GITHUB_OIDC_ENTRY || granted.length === 0) {
+        expect(denies, id).toEqual([]);
+        continue;
+      }
+      checked++;
+      expect(denies, id).toHaveLength(1);
+      expect([denies[0]!.Action].flat().sort(), id).toEqual([...granted].sort());
+      expect(denies[0]!.Condition, id).toEqual({ 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['OIDC*'] } });
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
   });
 
   it('lets only the me function delete sign-in users, only in this pool, and tells it which pool', () => {

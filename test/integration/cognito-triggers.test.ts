@@ -141,6 +141,20 @@ describe('pre-sign-up', () => {
     expect(cognito.callsOf('AdminLinkProviderForUser')).toHaveLength(1);
   });
 
+  it('links a lower-cased address to a mixed-case pool user through the service\'s e-mail claim (exact ListUsers matching)', async () => {
+    // Google first, stored as Ann.Lee@Example.com; its first sign-in claimed ann.lee@example.com for its sub.
+    const google = poolUser({ email: 'Ann.Lee@Example.com', username: 'Google_5550009', sub: 'sub-ann-lee-5550009' });
+    cognito.users.push(google);
+    const { ensureUser } = await import('../../functions/operations/orgs');
+    await ensureUser({ userId: google.sub!, email: 'ann.lee@example.com' });
+    // GitHub (the wrapper lower-cases) finds nobody by address, but the claim names the sub.
+    await preSignUp(preSignUpEvent({ userName: 'GitHub_4249', attributes: { email: 'ann.lee@example.com' } }));
+    expect(cognito.callsOf('ListUsers').map((c) => c.Filter)).toEqual(['email = "ann.lee@example.com"', 'sub = "sub-ann-lee-5550009"']);
+    expect(cognito.callsOf('AdminLinkProviderForUser')).toEqual([
+      expect.objectContaining({ DestinationUser: { ProviderName: 'Cognito', ProviderAttributeValue: 'Google_5550009' } }),
+    ]);
+  });
+
   it('links only to a user whose address is the same once normalized', () => {
     const user = { username: 'Google_1', enabled: true, emailVerified: true, linkedIdentities: 1 };
     expect(decideLink('GitHub_2', 'Ann@Example.com', [{ ...user, email: 'ann@example.com' }])).toMatchObject({ kind: 'link' });
@@ -201,6 +215,15 @@ describe('pre-sign-up', () => {
 });
 
 describe('post-confirmation', () => {
+  it('creates nothing for an address the API would refuse in a token (so no profile is left that no token can reach)', async () => {
+    const { getUser } = await import('../../functions/store/orgs');
+    for (const email of ['first..last@example.com', 'jörg@example.de']) {
+      const event = postConfirmationEvent({ email, sub: `sub-refused-${randomBytes(4).toString('hex')}` });
+      await postConfirmation(event);
+      expect(await getUser(event.request.userAttributes.sub!), email).toBeUndefined();
+    }
+  });
+
   it('creates the profile and a Default Organization with the user as Administrator', async () => {
     const email = uniqueEmail('Ann');
     const event = postConfirmationEvent({ email });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { clock } from '../../functions/lib/clock';
 import { githubOidcRoutes } from '../../functions/github-oidc/routes';
 import { generateSigningJwk } from '../../functions/github-oidc/keygen';
-import { SECRET_CACHE_TTL_MS } from '../../functions/github-oidc/secrets';
+import { SECRET_CACHE_TTL_MS, PREVIOUS_SECRET_WINDOW_MS } from '../../functions/github-oidc/secrets';
 import { logger } from '../../functions/http/logger';
 import { lambdaContext, startFakeSecretsManager, type FakeSecretsManager } from '../support/fake-aws';
 import { gitHubAccount, startFakeGitHub, type FakeGitHub, type FakeGitHubAccount } from '../support/fake-github';
@@ -421,11 +421,10 @@ describe('userinfo, JWKS and discovery', () => {
     });
   });
 
-  it('read each secret once so far (the previous client secret only for the wrong one), the signing key only at the token endpoint', () => {
+  it('read each secret once so far (no previous client secret: the current one is older than the rotation window), the signing key only at the token endpoint', () => {
     const reads = secrets.calls.map((c) => `${c.target}:${c.body.SecretId}:${c.body.VersionStage}`);
     expect(reads.sort()).toEqual([
       'secretsmanager.GetSecretValue:github-client-secret:AWSCURRENT',
-      'secretsmanager.GetSecretValue:github-client-secret:AWSPREVIOUS',
       'secretsmanager.GetSecretValue:oidc-signing-key:AWSCURRENT',
     ]);
   });
@@ -559,5 +558,13 @@ describe('rotating the GitHub client secret', () => {
     expect(reads()).toBe(before + 1);
     expect((await redeem(tokenForm(codes[1]!, { client_secret: github.clientSecret }))).status).toBe(200); // Cognito not updated yet
     expect((await redeem(tokenForm(codes[2]!, { client_secret: 'neither' }))).status).toBe(401);
+  });
+
+  it('stops accepting the previous secret a day after the change (a secret rotated out stays out)', async () => {
+    const code = (await signIn(gitHubAccount())).atCognito.searchParams.get('code')!;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + PREVIOUS_SECRET_WINDOW_MS + SECRET_CACHE_TTL_MS + 60_000);
+    clock.offsetSeconds -= (PREVIOUS_SECRET_WINDOW_MS + SECRET_CACHE_TTL_MS + 60_000) / 1000;
+    expect((await redeem(tokenForm(code, { client_secret: github.clientSecret }))).status).toBe(401);
   });
 });

@@ -83,8 +83,10 @@ export interface FakeSecretsManager extends FakeAwsService {
  * by default, AWSPREVIOUS once a secret was changed with `put`).
  */
 export async function startFakeSecretsManager(secrets: Record<string, string>): Promise<FakeSecretsManager> {
-  const versions = new Map<string, { current: { id: string; value: string }; previous?: { id: string; value: string } }>();
-  for (const [id, value] of Object.entries(secrets)) versions.set(id, { current: { id: randomUUID(), value } });
+  type Version = { id: string; value: string; createdAt: number };
+  const versions = new Map<string, { current: Version; previous?: Version }>();
+  // Stored two days before the fake starts; `put` stores at the (possibly faked) wall clock's now.
+  for (const [id, value] of Object.entries(secrets)) versions.set(id, { current: { id: randomUUID(), value, createdAt: Date.now() / 1000 - 2 * 86_400 } });
   const service = await startFakeAwsService({
     GetSecretValue: (body: { SecretId?: string; VersionStage?: string }) => {
       const secret = body.SecretId ? versions.get(body.SecretId) : undefined;
@@ -98,7 +100,7 @@ export async function startFakeSecretsManager(secrets: Record<string, string>): 
         SecretString: version.value,
         VersionId: version.id,
         VersionStages: [stage],
-        CreatedDate: 1_700_000_000,
+        CreatedDate: version.createdAt,
       };
     },
   });
@@ -106,7 +108,7 @@ export async function startFakeSecretsManager(secrets: Record<string, string>): 
     ...service,
     put: (secretId, value) => {
       const secret = versions.get(secretId);
-      versions.set(secretId, { current: { id: randomUUID(), value }, ...(secret ? { previous: secret.current } : {}) });
+      versions.set(secretId, { current: { id: randomUUID(), value, createdAt: Date.now() / 1000 }, ...(secret ? { previous: secret.current } : {}) });
     },
   };
 }

@@ -1,4 +1,4 @@
-// A fake Cognito user pool API (ListUsers with an `email = "..."` filter, AdminLinkProviderForUser)
+// A fake Cognito user pool API (ListUsers with an `email = "..."` or `sub = "..."` filter, AdminLinkProviderForUser)
 // over the AWS JSON protocol, recording each call's X-Amz-Target and body. Linking adds the source
 // identity to the destination's `identities` attribute, as Cognito does.
 //
@@ -12,12 +12,16 @@ import { AwsError, startFakeAwsService, type FakeAwsService } from './fake-aws';
 
 export interface FakePoolUser {
   username: string;
+  /** The user's sub; by default derived from the username. */
+  sub?: string;
   email: string;
   emailVerified?: boolean;
   status?: string;
   /** Linked external identities: [{providerName, userId}]. */
   identities?: { providerName: string; userId: string }[];
 }
+
+const subOf = (u: FakePoolUser) => u.sub ?? `sub-${u.username}`;
 
 export type EmailMatching = 'exact' | 'case-insensitive';
 
@@ -45,20 +49,21 @@ export async function startFakeCognito(users: FakePoolUser[] = [], emailMatching
   const service = await startFakeAwsService({
     ListUsers: (body: { UserPoolId?: string; Filter?: string }) => {
       if (!body.UserPoolId) throw new AwsError('InvalidParameterException', 'UserPoolId is required');
-      const match = /^email = "((?:[^"\\]|\\.)*)"$/.exec(body.Filter ?? '');
-      if (!match) throw new AwsError('InvalidParameterException', 'The fake supports only the filter email = "..."');
-      const email = match[1]!.replace(/\\(.)/g, '$1');
-      const matches = (stored: string) => (fake.emailMatching === 'exact' ? stored === email : stored.toLowerCase() === email.toLowerCase());
+      const match = /^(email|sub) = "((?:[^"\\]|\\.)*)"$/.exec(body.Filter ?? '');
+      if (!match) throw new AwsError('InvalidParameterException', 'The fake supports only the filters email = "..." and sub = "..."');
+      const value = match[2]!.replace(/\\(.)/g, '$1');
+      const matches = (u: FakePoolUser) =>
+        match[1] === 'sub' ? subOf(u) === value : fake.emailMatching === 'exact' ? u.email === value : u.email.toLowerCase() === value.toLowerCase();
       return {
         Users: fake.users
-          .filter((u) => matches(u.email))
+          .filter(matches)
           .map((u) => ({
             Username: u.username,
             UserStatus: u.status ?? 'CONFIRMED',
             Enabled: true,
             UserCreateDate: 1_700_000_000,
             Attributes: [
-              { Name: 'sub', Value: `sub-${u.username}` },
+              { Name: 'sub', Value: subOf(u) },
               { Name: 'email', Value: u.email },
               { Name: 'email_verified', Value: String(u.emailVerified ?? false) },
               ...(u.identities?.length
