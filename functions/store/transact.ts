@@ -105,14 +105,18 @@ export async function untilProcessed<T>(first: T[], call: (pending: T[]) => Prom
   }
 }
 
-/** Run read-decide-write again while a transaction finds its reads stale. */
+/**
+ * Run read-decide-write again while a transaction finds its reads stale, with exponential backoff and
+ * full jitter (at most ~3 s of waiting in all): ten writers to one item spread out instead of colliding
+ * again round after round, so each gets through within the attempts.
+ */
 export async function withFreshReads<T>(operation: () => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (err) {
       if (!(err instanceof StaleRead) || attempt >= attempts) throw err;
-      await sleep(Math.random() * 10 * attempt);
+      await sleep(Math.random() * 25 * 2 ** Math.min(attempt, 5));
     }
   }
 }
