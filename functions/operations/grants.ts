@@ -52,15 +52,13 @@ export async function grantRole(access: Access, userId: string, at: GrantTarget,
     if (previous && previous.role !== role.id) assertMayRevoke(access.grants, heldRole(previous), at);
     // An environment role replaces the app role there: what it takes away must be the caller's to take
     // (and no one takes it from themselves: they could not give it back).
-    if (at.scope === 'env') {
-      const before = self ? access.grants : await memberGrants(access, userId);
-      const after: Grant[] = [
-        ...before.filter((g) => !(g.via.kind === 'direct' && g.scope === 'env' && g.target === at.target)),
-        { scope: 'env', target: at.target, role: role.id, permissions: role.permissions, via: { kind: 'direct' } },
-      ];
-      if (self) assertNoSelfRestriction({ before, after }, at);
-      else assertMayRestrict(access.grants, { before, after }, at);
-    }
+    await assertAddingKeepsAuthority(
+      access,
+      userId,
+      [{ scope: at.scope, target: at.target, role: role.id, permissions: role.permissions, via: { kind: 'direct' } }],
+      [at],
+      (g) => g.via.kind === 'direct' && g.scope === at.scope && g.target === at.target,
+    );
     await grants.putUserGrant({
       orgId,
       userId,
